@@ -1,0 +1,54 @@
+"""The Celery application and the policy every task runs under.
+
+The policy is fixed here, not in the environment: a task that could be lost or run half is a bug,
+not a setting. What the environment switches (broker URL, in-process mode, time limit) comes from
+``config.settings`` (namespace ``CELERY_``).
+
+- JSON only: no pickle, so a message can never execute code, and task arguments stay readable ids.
+- ``acks_late`` + ``reject_on_worker_lost``: a message is acknowledged only after its task ended;
+  a worker killed mid-task leaves the message to be delivered again. Tasks are idempotent (their
+  claims live in the database), so a second delivery is safe.
+- Prefetch 1: a long Loket.nl call never holds other messages hostage in a busy worker.
+- Redis visibility timeout above the hard time limit: Redis redelivers an unacknowledged message
+  only after the longest possible task must have ended.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _apply_policy() -> None:
+    from django.conf import settings
+
+    hard_limit = settings.CELERY_TASK_TIME_LIMIT
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        event_serializer="json",
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        task_time_limit=hard_limit,
+        task_soft_time_limit=max(hard_limit - 30, int(hard_limit * 0.8)),
+        broker_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        task_default_queue="portal",
+        timezone=settings.TIME_ZONE,
+        enable_utc=True,
+    )
+
+
+_apply_policy()
+app.autodiscover_tasks()

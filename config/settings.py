@@ -1,0 +1,284 @@
+"""Settings of the salary-link portal: one file, driven by environment variables.
+
+With no environment at all the portal runs the *embedded default*: DEBUG on, SQLite, Celery tasks
+executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. Production sets
+``DEBUG=off`` and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
+``LOKET_ENDPOINT``: nothing secret has a production default. Every variable is documented in
+``.env.example``; a bad value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from urllib.parse import urlparse
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", default=True)
+
+# --- secrets ---------------------------------------------------------------------------------
+_DEV_SECRET_KEY = "insecure-development-only-key-never-used-with-debug-off"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or _DEV_SECRET_KEY
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SECRET_KEY moet met DEBUG=off minstens 50 willekeurige tekens zijn."
+    )
+
+# Fernet keys for the Loket.nl passwords at rest, newest first (MultiFernet). Independent of
+# SECRET_KEY so that either can be rotated alone. The development key below only ever encrypts
+# the sandbox's published demo password.
+_DEV_CREDENTIALS_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktMzItYnl0ZXMhISE="
+CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS", default=[_DEV_CREDENTIALS_KEY] if DEBUG else [])
+if not CREDENTIALS_KEYS:
+    raise ImproperlyConfigured(
+        "CREDENTIALS_KEYS moet met DEBUG=off gezet zijn (Fernet-sleutels, nieuwste eerst)."
+    )
+for _position, _key in enumerate(CREDENTIALS_KEYS, start=1):
+    try:
+        _decoded = base64.urlsafe_b64decode(_key.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        _decoded = b""
+    if len(_decoded) != 32:
+        raise ImproperlyConfigured(
+            f"CREDENTIALS_KEYS: sleutel {_position} is geen geldige Fernet-sleutel "
+            "(32 bytes, url-safe base64)."
+        )
+if not DEBUG and _DEV_CREDENTIALS_KEY in CREDENTIALS_KEYS:
+    raise ImproperlyConfigured(
+        "CREDENTIALS_KEYS bevat de ontwikkelsleutel; die mag niet met DEBUG=off."
+    )
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+)
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS moet met DEBUG=off gezet zijn.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- applications ----------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "locket_client",
+    "onboarding",
+    "employers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- database --------------------------------------------------------------------------------
+try:
+    DATABASES = {
+        "default": environ.Env.db_url_config(
+            env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        )
+    }
+except (environ.ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is ongeldig: {type(exc).__name__}.") from None
+if DATABASES["default"]["ENGINE"] not in (
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+):
+    raise ImproperlyConfigured("DATABASE_URL: alleen postgres:// en sqlite:// worden ondersteund.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache / Redis ---------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery (policy in config/celery.py; here what the environment switches) -----------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+# Unset: the embedded default. Tasks run in this process, still only after the transaction that
+# enqueued them has committed (services enqueue through transaction.on_commit).
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=10)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT moet groter zijn dan CELERY_TASK_TIME_LIMIT, anders levert "
+        "Redis een taak die nog loopt opnieuw af."
+    )
+
+# --- Loket.nl --------------------------------------------------------------------------------
+LOKET_SANDBOX_ENABLED = env_bool("LOKET_SANDBOX_ENABLED", default=DEBUG)
+LOKET_SANDBOX_PORT = env_int("LOKET_SANDBOX_PORT", default=8765, minimum=1)
+if LOKET_SANDBOX_PORT > 65535:
+    raise ImproperlyConfigured(f"LOKET_SANDBOX_PORT={LOKET_SANDBOX_PORT} is geen poortnummer.")
+LOKET_WSDL = env_str(
+    "LOKET_WSDL", default=str(BASE_DIR / "locket_client" / "wsdl" / "loket-webservice-v1.wsdl")
+)
+LOKET_ENDPOINT = env_str(
+    "LOKET_ENDPOINT",
+    default=f"http://127.0.0.1:{LOKET_SANDBOX_PORT}/loket/soap" if LOKET_SANDBOX_ENABLED else None,
+)
+if not LOKET_ENDPOINT:
+    raise ImproperlyConfigured(
+        "LOKET_ENDPOINT moet gezet zijn (zonder LOKET_SANDBOX_ENABLED is er geen standaard)."
+    )
+if not LOKET_ENDPOINT.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("LOKET_ENDPOINT moet een http(s)-adres zijn.")
+_loket_host = urlparse(LOKET_ENDPOINT).hostname or ""
+if (
+    not DEBUG
+    and not LOKET_ENDPOINT.startswith("https://")
+    and _loket_host not in ("127.0.0.1", "localhost", "::1")
+):
+    # Plain http only to this machine's own sandbox: passwords never cross a network unencrypted.
+    raise ImproperlyConfigured("LOKET_ENDPOINT moet met DEBUG=off een https-adres zijn.")
+if not Path(LOKET_WSDL).is_file():
+    raise ImproperlyConfigured(f"LOKET_WSDL wijst niet naar een bestand: {LOKET_WSDL}")
+LOKET_TIMEOUT = env_float("LOKET_TIMEOUT", default=15.0, minimum_exclusive=0.0)
+
+# --- abuse limits (counters in Redis; see onboarding/ratelimit.py) ---------------------------
+CHECKS_PER_IP_PER_HOUR = env_int("CHECKS_PER_IP_PER_HOUR", default=20, minimum=1)
+CHECKS_PER_ACCOUNT_PER_HOUR = env_int("CHECKS_PER_ACCOUNT_PER_HOUR", default=6, minimum=1)
+LOKET_CALLS_PER_MINUTE = env_int("LOKET_CALLS_PER_MINUTE", default=600, minimum=2)
+LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
+
+# --- periodic work (exactly one Celery beat) ----------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-checks": {"task": "onboarding.tasks.sweep_pending_checks", "schedule": 60.0},
+}
+
+# --- e-mail ----------------------------------------------------------------------------------
+try:
+    globals().update(environ.Env.email_url_config(env_str("EMAIL_URL", default="consolemail://")))
+except (environ.ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(f"EMAIL_URL is ongeldig: {type(exc).__name__}.") from None
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="salariskoppeling@asr.nl")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ASR_NOTIFY_EMAIL = env_str("ASR_NOTIFY_EMAIL", default="salariskoppeling-beheer@asr.nl")
+# Absolute address of the portal, for links in e-mails (mails are sent by workers, not requests).
+PORTAL_BASE_URL = (env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000") or "").rstrip("/")
+if not PORTAL_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PORTAL_BASE_URL moet een http(s)-adres zijn.")
+LOGIN_URL = "onboarding:login"
+LOGIN_REDIRECT_URL = "onboarding:dashboard"
+PASSWORD_RESET_TIMEOUT = env_int("ACTIVATION_LINK_SECONDS", default=3 * 24 * 3600, minimum=600)
+
+# --- internationalisation --------------------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- security --------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Trust X-Forwarded-Proto only behind a proxy that overwrites it (never with gunicorn exposed).
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- logging ---------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is geen logniveau.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # zeep's own transport logging would print whole envelopes; our transport replaces it,
+        # but keep the library quiet below WARNING whatever LOG_LEVEL says.
+        "zeep": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,365 @@
+"""The Loket.nl SOAP client: zeep on the outside, the project's dataclasses and errors inside.
+
+Built lazily, once per process (``get_client()``), from the WSDL shipped in this package: building
+never touches the network, and a Celery worker pays the WSDL parse once, not per task. The
+transport bounds every call by ``LOKET_TIMEOUT`` (connect, each read, *and* the whole answer),
+caps the answer's size, and logs no message bodies: the SOAP header carries the password.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import requests
+import zeep
+import zeep.exceptions
+from lxml import etree
+from zeep.transports import Transport
+
+from locket_client.errors import (
+    FAULTS_BY_CODE,
+    LoketError,
+    LoketTimeout,
+    LoketTransportError,
+    UnexpectedAnswer,
+)
+from locket_client.types import (
+    AccessInfo,
+    Credentials,
+    Employee,
+    Employer,
+    Employment,
+    Leave,
+    Wage,
+)
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "urn:salariskoppeling:loket-webservice:v1"
+BINDING = f"{{{NAMESPACE}}}LoketWebserviceBinding"
+DEFAULT_WSDL = Path(__file__).resolve().parent / "wsdl" / "loket-webservice-v1.wsdl"
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+"""The largest answer we read (10,000 werkgevers take about 4 MB): a hostile or broken server
+cannot make a worker swallow an endless body."""
+
+T = TypeVar("T")
+
+
+class _BoundedTransport(Transport):
+    """zeep transport with a whole-call deadline, a size cap, local-only loading and no body logs.
+
+    zeep's own ``Transport.post`` logs complete envelopes at DEBUG, password included; this one
+    logs the address, status and size only.
+    """
+
+    def __init__(
+        self, *, timeout: float, max_answer_bytes: int, session: requests.Session | None = None
+    ) -> None:
+        super().__init__(timeout=timeout, operation_timeout=timeout, session=session)
+        self.max_answer_bytes = max_answer_bytes
+        # Nothing but the endpoint is ever fetched: no file:// through the session either.
+        self.session.adapters.pop("file://", None)
+        self.session.headers["User-Agent"] = "asr-salariskoppeling/1"
+        self.timeout = timeout
+
+    def load(self, url: str) -> bytes:
+        """Load WSDL/XSD documents from local files only (no network at build time)."""
+        scheme = urlparse(url).scheme
+        if scheme not in ("", "file"):
+            raise LoketTransportError(f"refusing to fetch {scheme}:// while building the client")
+        path = Path(urlparse(url).path if scheme == "file" else url).expanduser()
+        return path.read_bytes()
+
+    def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
+        deadline = time.monotonic() + self.timeout
+        started = time.perf_counter()
+        response = self.session.post(
+            address,
+            data=message,
+            headers=headers,
+            timeout=(self.timeout, self.timeout),
+            stream=True,
+        )
+        try:
+            declared = int(response.headers.get("Content-Length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.max_answer_bytes:
+            response.close()
+            raise UnexpectedAnswer(f"answer of {declared} bytes exceeds the limit")
+        chunks: list[bytes] = []
+        size = 0
+        with response:
+            # read1 returns whatever has arrived, so a server that drips its answer byte by byte
+            # meets the deadline between reads instead of filling a 64 KiB buffer first.
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise UnexpectedAnswer("answer exceeds the size limit")
+                if time.monotonic() > deadline:
+                    raise LoketTimeout(f"answer not complete within {self.timeout:g} s")
+                chunks.append(chunk)
+        if response.status_code != 200 and "xml" not in response.headers.get("Content-Type", ""):
+            # Not a SOAP fault: a proxy's or server's error page.
+            if response.status_code >= 500 or response.status_code in (408, 429):
+                raise LoketTransportError(f"HTTP {response.status_code} without a SOAP answer")
+            raise UnexpectedAnswer(f"HTTP {response.status_code} without a SOAP answer")
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        logger.debug(
+            "Loket.nl POST %s -> %s, %d bytes in %.1f ms",
+            address,
+            response.status_code,
+            size,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+
+class LoketClient:
+    """One client per process and endpoint. All methods take the credentials of the call (they go
+    in the ``Authenticatie`` SOAP header) and return the project's dataclasses."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        timeout: float,
+        wsdl: str | Path = DEFAULT_WSDL,
+        session: requests.Session | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._transport = _BoundedTransport(
+            timeout=timeout, max_answer_bytes=max_answer_bytes, session=session
+        )
+        settings = zeep.Settings(
+            strict=True,
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+            xml_huge_tree=False,
+        )
+        self._zeep = zeep.Client(str(wsdl), transport=self._transport, settings=settings)
+        self._service = self._zeep.create_service(BINDING, endpoint)
+        self._header = self._zeep.get_element(f"{{{NAMESPACE}}}Authenticatie")
+
+    # --- operations ----------------------------------------------------------------------
+
+    def check_access(self, credentials: Credentials) -> AccessInfo:
+        """``ControleerToegang``: valid for any webservicegebruiker, whatever its rights."""
+        answer = self._call("ControleerToegang", credentials)
+        return AccessInfo(
+            username=_text(answer, "Gebruikersnaam"),
+            party=_text(answer, "Webservicepartij"),
+            functions=frozenset(_list(answer, "Functie")),
+            entities=frozenset(_list(answer, "Entiteit")),
+        )
+
+    def employers(
+        self, credentials: Credentials, *, reference_date: date | None = None
+    ) -> list[Employer]:
+        """``GeefWerkgevers``: the werkgevers in the user's team(s); empty without a team."""
+        answer = self._call("GeefWerkgevers", credentials, Peildatum=reference_date)
+        return [
+            Employer(
+                id=str(item.WerkgeverId),
+                number=int(item.Werkgevernummer),
+                name=str(item.Naam),
+                kvk_number=_opt_str(item.KvkNummer),
+                payroll_tax_numbers=tuple(str(n) for n in (item.Loonheffingennummer or ())),
+                active=bool(item.Actief),
+            )
+            for item in _list(answer, "Werkgever")
+        ]
+
+    def employees(
+        self,
+        credentials: Credentials,
+        *,
+        employer_id: str,
+        reference_date: date | None = None,
+    ) -> list[Employee]:
+        answer = self._call(
+            "GeefWerknemers", credentials, WerkgeverId=employer_id, Peildatum=reference_date
+        )
+        return [
+            Employee(
+                id=str(item.WerknemerId),
+                employer_id=str(item.WerkgeverId),
+                number=int(item.Werknemernummer),
+                last_name=str(item.Achternaam),
+                bsn=_opt_str(item.Bsn),
+                initials=_opt_str(item.Voorletters),
+                prefix=_opt_str(item.Voorvoegsel),
+                birth_date=item.Geboortedatum,
+                gender=_opt_str(item.Geslacht),
+            )
+            for item in _list(answer, "Werknemer")
+        ]
+
+    def employments(
+        self, credentials: Credentials, *, employer_id: str, employee_id: str | None = None
+    ) -> list[Employment]:
+        answer = self._call(
+            "GeefDienstverbanden", credentials, WerkgeverId=employer_id, WerknemerId=employee_id
+        )
+        return [
+            Employment(
+                id=str(item.DienstverbandId),
+                employee_id=str(item.WerknemerId),
+                income_relationship_number=int(item.Inkomstenverhoudingnummer),
+                start_date=item.Begindatum,
+                end_date=item.Einddatum,
+                contract_type=_opt_str(item.SoortContract),
+                hours_per_week=_opt_decimal(item.UrenPerWeek),
+            )
+            for item in _list(answer, "Dienstverband")
+        ]
+
+    def wages(
+        self, credentials: Credentials, *, employer_id: str, year: int, period: int | None = None
+    ) -> list[Wage]:
+        answer = self._call(
+            "GeefLoongegevens", credentials, WerkgeverId=employer_id, Jaar=year, Periode=period
+        )
+        return [
+            Wage(
+                employment_id=str(item.DienstverbandId),
+                year=int(item.Jaar),
+                period=int(item.Periode),
+                period_type=str(item.Verloningsperiode),
+                gross=Decimal(item.Brutoloon),
+                sv_wage=_opt_decimal(item.SvLoon),
+                tax_wage=_opt_decimal(item.FiscaalLoon),
+                holiday_allowance=_opt_decimal(item.Vakantiegeld),
+                hours_paid=_opt_decimal(item.VerloondeUren),
+            )
+            for item in _list(answer, "Loongegevens")
+        ]
+
+    def leave(self, credentials: Credentials, *, employer_id: str, year: int) -> list[Leave]:
+        answer = self._call("GeefVerlof", credentials, WerkgeverId=employer_id, Jaar=year)
+        return [
+            Leave(
+                employment_id=str(item.DienstverbandId),
+                year=int(item.Jaar),
+                kind=str(item.Verlofsoort),
+                accrued=Decimal(item.Opgebouwd),
+                taken=Decimal(item.Opgenomen),
+                balance=Decimal(item.Saldo),
+            )
+            for item in _list(answer, "Verlof")
+        ]
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _call(self, operation: str, credentials: Credentials, **arguments: Any) -> Any:
+        header = self._header(
+            Omgevingscode=credentials.omgevingscode,
+            Gebruikersnaam=credentials.gebruikersnaam,
+            Wachtwoord=credentials.wachtwoord,
+        )
+        method: Callable[..., Any] = getattr(self._service, operation)
+        try:
+            return method(_soapheaders=[header], **arguments)
+        except zeep.exceptions.Fault as fault:
+            raise _fault_to_error(fault) from None
+        except requests.Timeout:
+            raise LoketTimeout(f"{operation}: no answer within {self.timeout:g} s") from None
+        except requests.RequestException as exc:
+            # ConnectionError wraps urllib3's read timeouts raised while streaming the body.
+            if "timed out" in str(exc).lower():
+                raise LoketTimeout(f"{operation}: no answer within {self.timeout:g} s") from None
+            raise LoketTransportError(f"{operation}: {type(exc).__name__}") from None
+        except zeep.exceptions.TransportError as exc:
+            if exc.status_code >= 500 or exc.status_code in (408, 429):
+                raise LoketTransportError(f"{operation}: HTTP {exc.status_code}") from None
+            raise UnexpectedAnswer(f"{operation}: HTTP {exc.status_code}") from None
+        except LoketError:
+            raise
+        except (zeep.exceptions.Error, etree.LxmlError, ValueError, TypeError) as exc:
+            # zeep's DTDForbidden/EntitiesForbidden/XMLSyntaxError/ValidationError, and the
+            # values it could not make sense of. The type name is enough to diagnose; the text
+            # could quote the answer, which we do not trust.
+            raise UnexpectedAnswer(f"{operation}: {type(exc).__name__}") from None
+
+
+def _fault_to_error(fault: zeep.exceptions.Fault) -> LoketError:
+    detail = fault.detail
+    code = melding = None
+    if isinstance(detail, etree._Element):
+        # (zeep hands over the raw bytes of an answer that was not a SOAP envelope at all.)
+        code = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Code")
+        melding = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
+    error_class = FAULTS_BY_CODE.get((code or "").strip())
+    if error_class is None:
+        return UnexpectedAnswer(f"SOAP fault without a known LoketFout code: {code!r}")
+    return error_class((melding or fault.message or "").strip()[:500])
+
+
+def _list(answer: Any, name: str) -> list[Any]:
+    """zeep unwraps a response with one child to that child's value; tolerate both shapes."""
+    if answer is None:
+        return []
+    if isinstance(answer, list):
+        return answer
+    value = answer[name] if name in answer else None  # noqa: SIM401 - zeep objects have no get()
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _text(answer: Any, name: str) -> str:
+    value = answer[name]
+    if value is None:
+        raise UnexpectedAnswer(f"{name} missing from the answer")
+    return str(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+_clients: dict[tuple[int, str, str, float], LoketClient] = {}
+_clients_lock = threading.Lock()
+
+
+def get_client() -> LoketClient:
+    """The process's client for the configured endpoint, built on first use.
+
+    Keyed by process id too: a client (and its pooled sockets) built before a fork must not be
+    shared by the forked Celery or gunicorn workers.
+    """
+    from django.conf import settings
+
+    key = (os.getpid(), settings.LOKET_WSDL, settings.LOKET_ENDPOINT, settings.LOKET_TIMEOUT)
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = LoketClient(
+                    wsdl=settings.LOKET_WSDL,
+                    endpoint=settings.LOKET_ENDPOINT,
+                    timeout=settings.LOKET_TIMEOUT,
+                )
+                _clients.clear()
+                _clients[key] = client
+    return client

@@ -1,0 +1,108 @@
+"""Start-up refuses bad configuration with a message that names the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "off",
+    "SECRET_KEY": "x" * 60,
+    "CREDENTIALS_KEYS": "a2V5LW9uZS1mb3ItdGVzdHMtb25seS0zMi1ieXRlcyE=",
+    "ALLOWED_HOSTS": "portal.example.nl",
+    "LOKET_ENDPOINT": "https://loket.example.nl/soap",
+}
+
+
+_PROBE = (
+    "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+    "from django.conf import settings; print('OK', settings.LOKET_TIMEOUT)"
+)
+
+
+def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in _VARIABLES}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PROBE,
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "CREDENTIALS_KEYS",
+    "ALLOWED_HOSTS",
+    "LOKET_ENDPOINT",
+    "LOKET_TIMEOUT",
+    "LOKET_SANDBOX_ENABLED",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "LOG_LEVEL",
+    "CELERY_TASK_TIME_LIMIT",
+    "CELERY_VISIBILITY_TIMEOUT",
+}
+
+
+def test_the_embedded_default_needs_no_environment():
+    result = _load_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert "OK 15.0" in result.stdout
+
+
+def test_a_complete_production_environment_loads():
+    result = _load_settings(**PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DEBUG": "misschien"}, "DEBUG"),
+        ({"LOKET_TIMEOUT": "vijftien"}, "LOKET_TIMEOUT"),
+        ({"LOKET_TIMEOUT": "0"}, "LOKET_TIMEOUT"),
+        ({"LOKET_TIMEOUT": "nan"}, "LOKET_TIMEOUT"),
+        ({"CREDENTIALS_KEYS": "geen-sleutel"}, "CREDENTIALS_KEYS"),
+        ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL"),
+        ({"LOKET_ENDPOINT": "ftp://loket.example.nl"}, "LOKET_ENDPOINT"),
+        ({"LOG_LEVEL": "LUID"}, "LOG_LEVEL"),
+        ({"CELERY_VISIBILITY_TIMEOUT": "100"}, "CELERY_VISIBILITY_TIMEOUT"),
+        ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({**PRODUCTION, "CREDENTIALS_KEYS": ""}, "CREDENTIALS_KEYS"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({**PRODUCTION, "LOKET_ENDPOINT": ""}, "LOKET_ENDPOINT"),
+        ({**PRODUCTION, "LOKET_ENDPOINT": "http://loket.example.nl/soap"}, "LOKET_ENDPOINT"),
+    ],
+)
+def test_a_bad_or_missing_value_stops_start_up_naming_the_variable(env, variable):
+    result = _load_settings(**env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_has_no_sandbox_unless_explicitly_enabled():
+    off = _load_settings(**{**PRODUCTION, "LOKET_ENDPOINT": ""})
+    on = _load_settings(**{**PRODUCTION, "LOKET_ENDPOINT": "", "LOKET_SANDBOX_ENABLED": "on"})
+
+    assert off.returncode != 0
+    assert on.returncode == 0, on.stderr

@@ -1,0 +1,47 @@
+"""Shared fixtures: the Loket.nl sandbox over real HTTP on a free port, and a client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from locket_client.client import LoketClient
+from locket_client.sandbox import SandboxServer, start_sandbox
+from locket_client.types import Credentials
+
+DEMO_PASSWORD = "Demo#Loket2026"  # the sandbox's published demo password
+TRAAG_DELAY = 3.0
+
+
+def demo_credentials(
+    gebruikersnaam: str = "ws-benefits",
+    *,
+    omgevingscode: str = "DEMO001",
+    wachtwoord: str = DEMO_PASSWORD,
+) -> Credentials:
+    return Credentials(
+        omgevingscode=omgevingscode, gebruikersnaam=gebruikersnaam, wachtwoord=wachtwoord
+    )
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    server = start_sandbox(host="127.0.0.1", port=0, traag_delay=TRAAG_DELAY)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def loket(sandbox: SandboxServer) -> LoketClient:
+    return LoketClient(endpoint=sandbox.url, timeout=10)
+
+
+@pytest.fixture
+def loket_settings(settings, sandbox: SandboxServer):
+    """Point the portal's settings at the test sandbox (for code that uses ``get_client()``)."""
+    settings.LOKET_ENDPOINT = sandbox.url
+    settings.LOKET_TIMEOUT = 10.0
+    return settings
