@@ -1,4 +1,4 @@
-"""The fixed data of the Loket.nl sandbox (contract: shared/docs/loket-webservice.md, "Sandbox data").
+"""The fixed data of the Loket.nl sandbox (shared/docs/loket-webservice.md, "Sandbox data").
 
 Tests, demos and benchmarks rely on these exact environments, users, werkgevers and numbers, so
 everything here is deterministic. The only moving part is the calendar: loongegevens exist for every
@@ -42,7 +42,7 @@ __all__ = [
 #: The password of every sandbox user (documented, so not a secret).
 SANDBOX_WACHTWOORD = "Demo#Loket2026"
 
-#: The functions a webservicepartij can be authorised for, in the order ControleerToegang lists them.
+#: The functions a webservicepartij can be authorised for, in ControleerToegang's order.
 FUNCTIES: tuple[str, ...] = (
     "WERKGEVERS",
     "WERKNEMERS",
@@ -64,7 +64,7 @@ Gedrag = Literal["normaal", "traag", "storing"]
 
 
 def eleven_test(nine_digits: str) -> bool:
-    """Return whether a 9-digit number (BSN or loonheffingennummer without ``Lnn``) passes the 11-test.
+    """Whether a 9-digit number (BSN, or loonheffingennummer without ``Lnn``) passes the 11-test.
 
     The rule the Belastingdienst uses for both: weigh the first eight digits 9..2, subtract the
     ninth digit, and the sum must be divisible by 11. Anything that is not exactly nine ASCII digits
