@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench clean distclean
+.PHONY: help run test chromium deploy-check lint format bench clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,24 @@ run: $(VENV)/.installed ## Portal on the embedded default (SQLite, in-process ta
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest
 # with that environment. "$$@" hands PYTEST_ARGS to pytest word for word.
-test: $(VENV)/.installed ## Lint, format check and the whole test suite
+test: $(VENV)/.installed chromium ## Lint, format check and the whole test suite
 	scripts/test-env bash -c '$(BIN)/ruff check . && $(BIN)/ruff format --check . && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root
+# it installs it; otherwise it says what is missing. Outside CI `make test` goes on and the browser
+# tests skip with that reason; in CI (CI=true) a missing Chromium stops the run.
+chromium: ## Install Debian's Chromium for the browser tests (as root) if it is missing
+	@scripts/ensure-chromium || { [ "$${CI:-}" != true ] && echo "Verder zonder Chromium: de browsertests worden overgeslagen."; }
+
+# `manage.py check --deploy` with a production-like environment. The secrets are generated here for
+# this one run and never written anywhere. tests/config/test_deploy_check.py runs the same check.
+deploy-check: $(VENV)/.installed ## manage.py check --deploy with a production-like environment
+	@secret_key=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') && \
+	credentials_key=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') && \
+	env DEBUG=off SECRET_KEY="$$secret_key" CREDENTIALS_KEYS="$$credentials_key" \
+		ALLOWED_HOSTS=portal.example.nl LOKET_ENDPOINT=https://loket.example.nl/loket/soap \
+		DATABASE_URL=sqlite://:memory: \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 lint: $(VENV)/.installed ## ruff check and ruff format --check
 	$(BIN)/ruff check .

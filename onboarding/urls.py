@@ -2,11 +2,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from onboarding import views
+from onboarding.views import account, pages, public
 
 app_name = "onboarding"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", pages.home, name="home"),
+    path("healthz", pages.healthz, name="healthz"),
+    # the public side (onboarding/views/public.py)
+    path("aanmelden/", public.register, name="register"),
+    path("aanmelding/<str:token>/", public.status, name="status"),
+    path("aanmelding/<str:token>/voortgang/", public.status_partial, name="status_partial"),
+    path("aanmelding/<str:token>/opnieuw/", public.recheck, name="recheck"),
+    path("aanmelding/<str:token>/corrigeren/", public.correct, name="correct"),
+    path("salarisverwerkers/", public.directory, name="directory"),
+    # the processor's account (onboarding/views/account.py)
+    path("account/inloggen/", account.login_view, name="login"),
+    path("account/uitloggen/", account.logout_view, name="logout"),
+    path("account/activeren/<str:uidb64>/<str:token>/", account.activate, name="activate"),
+    path("account/", account.dashboard, name="dashboard"),
+    path("account/loket-gegevens/", account.update_credentials, name="update_credentials"),
 ]

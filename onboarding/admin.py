@@ -1,0 +1,458 @@
+"""The a.s.r. side: staff review, confirm or reject payroll-processor registrations.
+
+Every decision goes through ``onboarding.services`` (which records who made it); this module
+only shows data and routes actions. The Loket.nl password is never shown, not even encrypted and
+not as a hidden input: the change form has a write-only "Nieuw wachtwoord" field instead.
+Registrations come from the public form, so the admin cannot add them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from locket_client.diagnose import Finding
+from onboarding import services
+from onboarding.models import CheckAttempt, PayrollProcessor, Status, StatusChange
+from onboarding.ratelimit import RateLimited
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_OMGEVINGSCODE = re.compile(r"[A-Za-z0-9_-]+")
+
+CONFIRM_PERMISSION = "onboarding.confirm_payrollprocessor"
+
+# Fields whose change means new Loket.nl credentials: saved only through the service, which
+# validates them, records the change and checks them again.
+CREDENTIAL_FIELDS = ("omgevingscode", "loket_username")
+# Fields staff may correct directly (no effect on the check).
+DIRECT_FIELDS = ("company_name", "email")
+
+
+def _actor_label(request: HttpRequest) -> str:
+    return f"medewerker {request.user}"
+
+
+def render_findings(data: Iterable[dict[str, object]] | None) -> SafeString:
+    """Stored findings as an HTML list: manual step + message, everything escaped."""
+    rows: list[tuple[str, str]] = []
+    for item in data or []:
+        try:
+            finding = Finding.from_dict(item)
+        except (KeyError, ValueError, TypeError):
+            rows.append(("?", str(item.get("code", item)) if isinstance(item, dict) else "?"))
+            continue
+        rows.append((finding.manual_step() or "-", finding.message()))
+    if not rows:
+        return format_html("{}", "-")
+    return format_html(
+        "<ul>{}</ul>", format_html_join("", "<li><strong>{}</strong>: {}</li>", rows)
+    )
+
+
+class PayrollProcessorForm(forms.ModelForm):
+    new_password = forms.CharField(
+        label=_("Nieuw wachtwoord"),
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Het opgeslagen Loket.nl-wachtwoord wordt nooit getoond. Vul hier alleen een nieuw "
+            "wachtwoord in om het te vervangen; de controle bij Loket.nl loopt dan opnieuw."
+        ),
+    )
+
+    class Meta:
+        model = PayrollProcessor
+        fields = ("company_name", "email", "omgevingscode", "loket_username")
+
+    def _single_line(self, name: str) -> str:
+        value = self.cleaned_data.get(name, "")
+        if _CONTROL.search(value):
+            raise ValidationError(
+                _("Gebruik geen regeleinden, tabs of andere stuurtekens."), code="control"
+            )
+        return value
+
+    def clean_company_name(self) -> str:
+        return self._single_line("company_name").strip()
+
+    def clean_loket_username(self) -> str:
+        return self._single_line("loket_username").strip()
+
+    def clean_omgevingscode(self) -> str:
+        value = self._single_line("omgevingscode").strip()
+        if not _OMGEVINGSCODE.fullmatch(value):
+            raise ValidationError(
+                _("Een omgevingscode bestaat uit letters, cijfers, '-' en '_'."),
+                code="omgevingscode",
+            )
+        return value
+
+    def clean_new_password(self) -> str:
+        return self._single_line("new_password")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden van afwijzing"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        max_length=2000,
+        help_text=_("Deze reden staat in de e-mail aan de salarisverwerker."),
+    )
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the registration may see its history.
+        return request.user.has_perm("onboarding.view_payrollprocessor") or request.user.has_perm(
+            "onboarding.change_payrollprocessor"
+        )
+
+
+class StatusChangeInline(_ReadOnlyInline):
+    model = StatusChange
+    verbose_name_plural = _("geschiedenis")
+    fields = ("at", "from_status", "to_status", "actor_label", "note", "findings_display")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+    @admin.display(description=_("bevindingen"))
+    def findings_display(self, obj: StatusChange) -> SafeString:
+        return render_findings(obj.findings)
+
+
+class CheckAttemptInline(_ReadOnlyInline):
+    model = CheckAttempt
+    verbose_name_plural = _("controlepogingen")
+    fields = (
+        "started_at",
+        "finished_at",
+        "trigger",
+        "outcome",
+        "employer_count",
+        "findings_display",
+    )
+    readonly_fields = fields
+    ordering = ("-started_at", "-id")
+
+    @admin.display(description=_("bevindingen"))
+    def findings_display(self, obj: CheckAttempt) -> SafeString:
+        return render_findings(obj.findings)
+
+
+@admin.register(PayrollProcessor)
+class PayrollProcessorAdmin(admin.ModelAdmin):
+    form = PayrollProcessorForm
+    list_display = (
+        "company_name",
+        "email",
+        "omgevingscode",
+        "loket_username",
+        "status",
+        "checked_at",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("company_name", "email", "omgevingscode", "loket_username")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    readonly_fields = (
+        "status",
+        "findings_display",
+        "check_employer_count",
+        "checked_at",
+        "check_pending",
+        "rejection_reason",
+        "user",
+        "consent_at",
+        "created_at",
+        "confirmed_at",
+        "activated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("company_name", "email", "status", "rejection_reason")}),
+        (
+            _("Loket.nl"),
+            {"fields": ("omgevingscode", "loket_username", "new_password")},
+        ),
+        (
+            _("Laatste controle"),
+            {"fields": ("checked_at", "check_pending", "check_employer_count", "findings_display")},
+        ),
+        (
+            _("Account en data"),
+            {"fields": ("user", "consent_at", "created_at", "confirmed_at", "activated_at")},
+        ),
+    )
+    inlines = (StatusChangeInline, CheckAttemptInline)
+    actions = ("confirm", "reject", "recheck", "resend_mail")
+
+    # --- display ---------------------------------------------------------------------------
+
+    @admin.display(description=_("bevindingen"))
+    def findings_display(self, obj: PayrollProcessor) -> SafeString:
+        return render_findings(obj.check_findings)
+
+    @admin.display(description=_("controle wacht"), boolean=True)
+    def check_pending(self, obj: PayrollProcessor) -> bool:
+        return obj.check_requested_at is not None
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Status.REJECTED:
+            # A rejected registration's credentials cannot change any more (the service refuses).
+            readonly += [*CREDENTIAL_FIELDS]
+        return readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.status == Status.REJECTED:
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "new_password"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    # --- permissions -----------------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # registrations come from the public form
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_confirm_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(CONFIRM_PERMISSION)
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def save_model(
+        self, request: HttpRequest, obj: PayrollProcessor, form: Any, change: bool
+    ) -> None:
+        """Company name and e-mail are saved as they are; new Loket.nl details (or a new
+        password) go through ``services.credentials_update``, which re-runs the check."""
+        if not change:  # pragma: no cover - has_add_permission is False
+            raise PermissionDenied
+        direct = [name for name in DIRECT_FIELDS if name in form.changed_data]
+        if direct:
+            obj.save(update_fields=[*direct, "updated_at"])
+        new_password = form.cleaned_data.get("new_password") or None
+        if new_password is None and not set(CREDENTIAL_FIELDS) & set(form.changed_data):
+            return
+        try:
+            services.credentials_update(
+                processor=obj,
+                omgevingscode=form.cleaned_data.get("omgevingscode", obj.omgevingscode),
+                loket_username=form.cleaned_data.get("loket_username", obj.loket_username),
+                loket_password=new_password,
+                client_ip=None,
+                actor=request.user,
+                actor_label=_actor_label(request),
+            )
+        except (ValidationError, RateLimited) as error:
+            request._onboarding_credentials_refused = True  # type: ignore[attr-defined]
+            self.message_user(
+                request,
+                _("De Loket.nl-gegevens zijn niet gewijzigd: %(reason)s")
+                % {"reason": _error_text(error)},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                _("De nieuwe Loket.nl-gegevens zijn opgeslagen; de controle loopt opnieuw."),
+                messages.INFO,
+            )
+
+    def response_change(self, request: HttpRequest, obj: PayrollProcessor) -> HttpResponse:
+        if getattr(request, "_onboarding_credentials_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PayrollProcessor],
+        work: Callable[[PayrollProcessor], object],
+    ) -> int:
+        """Run ``work`` for each selected registration; report each refusal by name."""
+        done = 0
+        for processor in queryset:
+            try:
+                work(processor)
+            except PermissionDenied as error:
+                self.message_user(request, str(error) or _("Geen toestemming."), messages.ERROR)
+                return done
+            except (ValidationError, RateLimited) as error:
+                self.message_user(
+                    request,
+                    f"{processor.company_name}: {_error_text(error)}",
+                    messages.WARNING,
+                )
+            else:
+                done += 1
+        return done
+
+    @admin.action(description=_("Bevestigen (controle geslaagd)"), permissions=["confirm"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[PayrollProcessor]) -> None:
+        if not self.has_confirm_permission(request):
+            self.message_user(request, _("U mag aanmeldingen niet bevestigen."), messages.ERROR)
+            return
+        done = self._each(
+            request,
+            queryset,
+            lambda p: services.registration_confirm(processor=p, by=request.user),
+        )
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d aanmelding bevestigd; de bevestigingsmail wordt verstuurd.",
+                    "%(count)d aanmeldingen bevestigd; de bevestigingsmails worden verstuurd.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Afwijzen (met reden)"), permissions=["change"])
+    def reject(
+        self, request: HttpRequest, queryset: QuerySet[PayrollProcessor]
+    ) -> HttpResponse | None:
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = self._each(
+                request,
+                queryset,
+                lambda p: services.registration_reject(processor=p, by=request.user, reason=reason),
+            )
+            if done:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d aanmelding afgewezen; de reden is gemaild.",
+                        "%(count)d aanmeldingen afgewezen; de reden is gemaild.",
+                        done,
+                    )
+                    % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Aanmeldingen afwijzen"),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action_name": "reject",
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/onboarding/reject_reason.html", context)
+
+    @admin.action(description=_("Controle opnieuw uitvoeren"), permissions=["change"])
+    def recheck(self, request: HttpRequest, queryset: QuerySet[PayrollProcessor]) -> None:
+        done = self._each(
+            request,
+            queryset,
+            lambda p: services.check_request(
+                processor=p, actor=request.user, actor_label=_actor_label(request), client_ip=None
+            ),
+        )
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Controle aangevraagd voor %(count)d aanmelding.",
+                    "Controle aangevraagd voor %(count)d aanmeldingen.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("E-mail opnieuw versturen"), permissions=["change"])
+    def resend_mail(self, request: HttpRequest, queryset: QuerySet[PayrollProcessor]) -> None:
+        done = self._each(request, queryset, lambda p: services.mail_resend(processor=p))
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "E-mail opnieuw verstuurd voor %(count)d aanmelding.",
+                    "E-mail opnieuw verstuurd voor %(count)d aanmeldingen.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+
+def _error_text(error: ValidationError | RateLimited) -> str:
+    if isinstance(error, RateLimited):
+        return str(_("te veel controles; probeer het over %(seconds)d seconden opnieuw.")) % {
+            "seconds": error.retry_after
+        }
+    return " ".join(error.messages)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The audit trail across all registrations, read-only."""
+
+    list_display = ("at", "processor", "from_status", "to_status", "actor_label", "note")
+    list_filter = ("to_status",)
+    search_fields = ("processor__company_name", "actor_label", "note")
+    date_hierarchy = "at"
+    list_select_related = ("processor",)
+    fields = ("processor", "at", "from_status", "to_status", "actor", "actor_label", "note")
+    readonly_fields = fields
+
+    @admin.display(description=_("bevindingen"))
+    def findings_display(self, obj: StatusChange) -> SafeString:
+        return render_findings(obj.findings)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (*self.fields, "findings_display")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

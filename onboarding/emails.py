@@ -1,0 +1,204 @@
+"""The portal's e-mails about a payroll-processor registration (Dutch, text + HTML).
+
+Each function takes a processor id (the Celery tasks in ``onboarding.tasks`` call them with what
+they were given), loads the registration, renders
+``templates/onboarding/emails/<name>_subject.txt``, ``<name>_body.txt`` and ``<name>_body.html``
+and sends one :class:`~django.core.mail.EmailMultiAlternatives`.
+
+Rules every mail here follows:
+
+- **No secrets in a mail**: never the Loket.nl password (the templates get a plain dict of the
+  fields they show, not the model instance, so not even the ciphertext is reachable), and the
+  activation token only inside the confirmation mail's link.
+- **No token in a log line**: nothing here logs a link; log lines name the processor id only.
+- **Untrusted text stays text**: company names and reasons are autoescaped in the HTML bodies;
+  the text bodies render without escaping (plain text has nothing to escape), and a subject is
+  folded onto one line so a name with line breaks cannot add mail headers.
+- **Stale mail is not sent**: each mail checks that the registration is still in the state it
+  describes (a confirmation whose processor already activated its account is dropped).
+
+Idempotency: a mail task may run twice for one event (an autoretry after an SMTP error that came
+after the server had already accepted the message, a broker redelivering a message, staff pressing
+"resend"), and then the processor gets the mail twice. That is accepted on purpose: every mail is
+informative, and two confirmation mails carry two links that both stay valid until the first one
+is used (the token depends on the password hash, which activation changes). We do not claim a
+"sent" row first, because a claim taken before a failed send would lose the mail, and a lost
+mail is worse than a duplicate one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from locket_client.diagnose import Finding
+from onboarding.models import PayrollProcessor, Status
+
+logger = logging.getLogger(__name__)
+
+# The e-mails are written in Dutch; findings are worded in the same language.
+MAIL_LANGUAGE = "nl"
+
+
+def _absolute(path: str) -> str:
+    """Mails are sent by workers, not requests: links are built on ``PORTAL_BASE_URL``."""
+    return settings.PORTAL_BASE_URL + path
+
+
+def _one_line(text: str) -> str:
+    """Fold whitespace (line breaks included) to single spaces: a subject is one header line."""
+    return " ".join(text.split())
+
+
+def _send(name: str, *, to: list[str], context: dict[str, Any]) -> None:
+    with translation.override(MAIL_LANGUAGE):
+        subject = _one_line(render_to_string(f"onboarding/emails/{name}_subject.txt", context))
+        text = render_to_string(f"onboarding/emails/{name}_body.txt", context)
+        html = render_to_string(f"onboarding/emails/{name}_body.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _load(processor_id: int) -> PayrollProcessor | None:
+    processor = PayrollProcessor.objects.select_related("user").filter(pk=processor_id).first()
+    if processor is None:
+        logger.warning("mail for processor %s not sent: no such registration", processor_id)
+    return processor
+
+
+def _about(processor: PayrollProcessor) -> dict[str, Any]:
+    """What a template may show of a registration (never the password, not even encrypted)."""
+    return {
+        "company_name": processor.company_name,
+        "email": processor.email,
+        "omgevingscode": processor.omgevingscode,
+        "loket_username": processor.loket_username,
+        "created_at": processor.created_at,
+    }
+
+
+def _findings(processor: PayrollProcessor) -> list[dict[str, str]]:
+    """The stored findings, worded for the mail (Dutch), each with the manual step to fix it."""
+    worded = []
+    with translation.override(MAIL_LANGUAGE):
+        for data in processor.check_findings or []:
+            try:
+                finding = Finding.from_dict(data)
+            except (KeyError, ValueError, TypeError):
+                logger.warning("processor %s has an unreadable finding", processor.pk)
+                continue
+            worded.append({"step": finding.manual_step(), "message": finding.message()})
+    return worded
+
+
+def activation_path(processor: PayrollProcessor) -> str:
+    """A fresh one-time activation path for ``processor.user``.
+
+    One-time because ``default_token_generator`` hashes the user's password hash into the
+    token, and activation sets a password; it expires after ``PASSWORD_RESET_TIMEOUT``.
+    """
+    user = processor.user
+    if user is None:
+        raise ValueError("processor has no user account yet")
+    return reverse(
+        "onboarding:activate",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+def send_asr_notification(*, processor_id: int) -> None:
+    """Tell a.s.r. (``ASR_NOTIFY_EMAIL``) that a new registration came in."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    admin_url = _absolute(reverse("admin:onboarding_payrollprocessor_change", args=[processor.pk]))
+    _send(
+        "asr_notification",
+        to=[settings.ASR_NOTIFY_EMAIL],
+        context={"processor": _about(processor), "admin_url": admin_url},
+    )
+
+
+def send_confirmation(*, processor_id: int) -> None:
+    """Send "uw aanmelding is verwerkt" with a one-time link to set a portal password."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    if processor.status != Status.CONFIRMED or processor.user is None:
+        # Activated meanwhile (the link would not work any more) or no longer confirmed.
+        logger.info("confirmation mail for processor %s skipped: status changed", processor_id)
+        return
+    _send(
+        "confirmation",
+        to=[processor.email],
+        context={
+            "processor": _about(processor),
+            "activation_url": _absolute(activation_path(processor)),
+            "link_valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            "link_valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+        },
+    )
+
+
+def send_rejection(*, processor_id: int) -> None:
+    """The registration was rejected, with a.s.r.'s reason."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    if processor.status != Status.REJECTED:
+        logger.info("rejection mail for processor %s skipped: status changed", processor_id)
+        return
+    _send(
+        "rejection",
+        to=[processor.email],
+        context={"processor": _about(processor), "reason": processor.rejection_reason},
+    )
+
+
+def send_needs_attention(*, processor_id: int) -> None:
+    """A re-check failed: the findings with the manual steps that fix them, and a login link."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    if processor.status != Status.NEEDS_ATTENTION:
+        logger.info("needs-attention mail for processor %s skipped: status changed", processor_id)
+        return
+    _send(
+        "needs_attention",
+        to=[processor.email],
+        context={
+            "processor": _about(processor),
+            "findings": _findings(processor),
+            "login_url": _absolute(reverse("onboarding:login")),
+        },
+    )
+
+
+def send_received(*, processor_id: int) -> None:
+    """Tell the processor its registration came in, with the link to its status page (where it
+    follows the check and corrects its Loket.nl details). The link is the only key to that page,
+    so it goes to the registered address alone."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    status_url = _absolute(reverse("onboarding:status", kwargs={"token": processor.status_token}))
+    _send(
+        "received",
+        to=[processor.email],
+        context={"processor": _about(processor), "status_url": status_url},
+    )

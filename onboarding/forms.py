@@ -1,0 +1,269 @@
+"""Forms of the public side: the registration form and the status page's correction form.
+
+They only validate what was typed; the services decide and store. Every rejection names its
+field and says, in Dutch (English through the .po files), what to change. A bound form keeps
+what was typed, except the password, which is never sent back to the browser.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from onboarding import services
+from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, DUPLICATE_EMAIL_MESSAGE, PayrollProcessor
+
+# Characters that end a line for some part of the stack (str.splitlines() splits on all of them).
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# Bidirectional overrides and isolates: invisible, and able to make a name read differently.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Not characters at all; XML (the Loket.nl SOAP calls) cannot carry them either.
+_NONCHARACTERS = frozenset("\ufffe\uffff")
+
+
+def _forbidden_character(value: str) -> str | None:
+    """The error code for the first kind of character a single-line text must not hold."""
+    if "\x00" in value:
+        return "null_characters_not_allowed"
+    if any(char in _LINE_BREAKS for char in value):
+        return "line_break"
+    for char in value:
+        if (
+            unicodedata.category(char) in ("Cc", "Cs")
+            or char in _BIDI_CONTROLS
+            or char in _NONCHARACTERS
+        ):
+            return "control_character"
+    return None
+
+
+class _SingleLineMixin:
+    """Refuses NUL bytes, line breaks and control characters before any other validation, so
+    the user sees one message that says exactly what is wrong (not also "invalid e-mail")."""
+
+    default_error_messages = {
+        "null_characters_not_allowed": _(
+            "Dit veld bevat een NUL-teken: een onzichtbaar teken dat soms meekomt bij kopiëren "
+            "en plakken. Typ de waarde opnieuw in."
+        ),
+        "line_break": _("Dit veld moet op één regel staan. Haal de regeleinden (Enter) weg."),
+        "control_character": _(
+            "Dit veld bevat een onzichtbaar stuurteken (bijvoorbeeld een tab). Typ de waarde "
+            "opnieuw in in plaats van te plakken."
+        ),
+        "max_length": _(
+            "Dit veld mag maximaal %(limit_value)d tekens bevatten; het zijn er nu %(show_value)d."
+        ),
+    }
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)  # type: ignore[misc]
+        if isinstance(value, str):
+            code = _forbidden_character(value)
+            if code is not None:
+                raise ValidationError(self.error_messages[code], code=code)  # type: ignore[attr-defined]
+        return value
+
+
+class SingleLineField(_SingleLineMixin, forms.CharField):
+    pass
+
+
+class SingleLineEmailField(_SingleLineMixin, forms.EmailField):
+    pass
+
+
+_OMGEVINGSCODE = RegexValidator(
+    r"\A[A-Za-z0-9_-]+\Z",
+    message=_(
+        "De omgevingscode bestaat alleen uit letters, cijfers, liggende streepjes (-) en "
+        "lage streepjes (_), zonder spaties."
+    ),
+    code="omgevingscode",
+)
+
+_USERNAME_HELP = _(
+    "De gebruikersnaam van de webservicegebruiker in Loket.nl, niet die van uw eigen account. "
+    "Een webservicegebruiker is een gebruiker met als soort gebruiker 'Webservice gebruiker' en "
+    "Benefits-Plaza als webservicepartij (handleiding stap 1). Hij ziet alleen de werkgevers "
+    "waaraan hij in Loket.nl is gekoppeld (stap 2 en 3)."
+)
+_OMGEVINGSCODE_HELP = _(
+    "De code van uw Loket.nl-omgeving: letters, cijfers, - en _. Weet u hem niet? Stuur een "
+    "ticket aan Loket.nl met de naam van uw administratie- of accountantskantoor; Loket.nl "
+    "laat u dan de omgevingscode weten."
+)
+_TEXT_ATTRS = {"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+
+
+def _username_field() -> SingleLineField:
+    return SingleLineField(
+        label=_("Gebruikersnaam van de webservicegebruiker"),
+        max_length=100,
+        help_text=_USERNAME_HELP,
+        error_messages={"required": _("Vul de gebruikersnaam van de webservicegebruiker in.")},
+        widget=forms.TextInput(attrs=_TEXT_ATTRS),
+    )
+
+
+def _omgevingscode_field() -> SingleLineField:
+    return SingleLineField(
+        label=_("Omgevingscode"),
+        max_length=50,
+        help_text=_OMGEVINGSCODE_HELP,
+        validators=[_OMGEVINGSCODE],
+        error_messages={"required": _("Vul de omgevingscode van uw Loket.nl-omgeving in.")},
+        widget=forms.TextInput(attrs=_TEXT_ATTRS),
+    )
+
+
+def _password_field(*, required: bool, help_text: str) -> SingleLineField:
+    return SingleLineField(
+        label=_("Wachtwoord van de webservicegebruiker"),
+        max_length=128,
+        strip=False,  # a password is exactly what was typed
+        required=required,
+        help_text=help_text,
+        error_messages={"required": _("Vul het wachtwoord van de webservicegebruiker in.")},
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class _ServiceErrorsMixin:
+    """Put an error raised by a service next to the field it is about."""
+
+    SERVICE_ERROR_FIELDS = {"duplicate": "loket_username", "duplicate_email": "email"}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        form: forms.Form = self  # type: ignore[assignment]
+        if hasattr(error, "error_dict"):
+            # From a model's full_clean(): keyed by model fields, not all of which are on the form.
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return
+        field = self.SERVICE_ERROR_FIELDS.get(getattr(error, "code", None) or "")
+        form.add_error(field if field in form.fields else None, error)
+
+
+class RegistrationForm(_ServiceErrorsMixin, forms.Form):
+    """Step 4 of the a.s.r. manual: the payroll processor's registration."""
+
+    company_name = SingleLineField(
+        label=_("Bedrijfsnaam"),
+        max_length=120,
+        help_text=_(
+            "Naam van uw bedrijf, zoals getoond op de website van a.s.r. Werkgevers kiezen u op "
+            "deze naam als hun salarisverwerker."
+        ),
+        error_messages={"required": _("Vul de naam van uw bedrijf in.")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    email = SingleLineEmailField(
+        label=_("E-mailadres"),
+        max_length=254,
+        help_text=_(
+            "Op dit adres ontvangt u de aanvragen van werkgevers voor de salariskoppeling, en ons "
+            "bericht zodra uw aanmelding is verwerkt."
+        ),
+        error_messages={
+            "required": _("Vul het e-mailadres in waarop u aanvragen van werkgevers ontvangt."),
+            "invalid": _("Vul een geldig e-mailadres in, bijvoorbeeld salaris@kantoor.nl."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    loket_username = _username_field()
+    loket_password = _password_field(
+        required=True,
+        help_text=_(
+            "Het wachtwoord van deze webservicegebruiker in Loket.nl. We bewaren het versleuteld "
+            "en gebruiken het alleen voor de salariskoppeling."
+        ),
+    )
+    omgevingscode = _omgevingscode_field()
+    consent = forms.BooleanField(
+        label=_(
+            "Ik geef a.s.r. toestemming deze gegevens te verwerken voor de salariskoppeling en "
+            "met deze webservicegebruiker de salarisgegevens op te halen van de werkgevers die de "
+            "salariskoppeling aanvragen."
+        ),
+        error_messages={
+            "required": _(
+                "Zonder uw toestemming kunnen we uw aanmelding niet verwerken. Vink het vakje aan "
+                "om door te gaan."
+            )
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        omgevingscode = cleaned.get("omgevingscode")
+        username = cleaned.get("loket_username")
+        if (
+            omgevingscode
+            and username
+            and services.processor_duplicate_exists(
+                omgevingscode=omgevingscode, loket_username=username
+            )
+        ):
+            self.add_error(
+                "loket_username",
+                ValidationError(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate"),
+            )
+        email = cleaned.get("email")
+        if email and services.email_taken(email=email):
+            self.add_error(
+                "email",
+                ValidationError(str(DUPLICATE_EMAIL_MESSAGE), code="duplicate_email"),
+            )
+        return cleaned
+
+
+class CorrectionForm(_ServiceErrorsMixin, forms.Form):
+    """The status page's "correct and check again": the Loket.nl credentials only. An empty
+    password keeps the stored one, so a processor that only mistyped the omgevingscode does not
+    have to type its password again."""
+
+    loket_username = _username_field()
+    loket_password = _password_field(
+        required=False,
+        help_text=_(
+            "Laat dit veld leeg om het opgeslagen wachtwoord te houden. Vult u het in, dan "
+            "vervangt het het opgeslagen wachtwoord."
+        ),
+    )
+    omgevingscode = _omgevingscode_field()
+
+    def __init__(self, *args: Any, processor: PayrollProcessor, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"loket_username": processor.loket_username, "omgevingscode": processor.omgevingscode},
+        )
+        super().__init__(*args, **kwargs)
+        self.processor = processor
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        omgevingscode = cleaned.get("omgevingscode")
+        username = cleaned.get("loket_username")
+        if (
+            omgevingscode
+            and username
+            and services.processor_duplicate_exists(
+                omgevingscode=omgevingscode, loket_username=username, exclude_pk=self.processor.pk
+            )
+        ):
+            self.add_error(
+                "loket_username",
+                ValidationError(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate"),
+            )
+        return cleaned
+
+    @property
+    def new_password(self) -> str | None:
+        """``None`` (keep the stored password) when the field was left empty."""
+        return self.cleaned_data.get("loket_password") or None

@@ -1,0 +1,70 @@
+"""The portal's rate limits, read from settings (so tests and operators can tune them)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+
+from onboarding.ratelimit import Limit, RateLimited, hit, peek, window_remaining
+
+__all__ = [
+    "RateLimited",
+    "check_limit_per_account",
+    "check_limit_per_client",
+    "login_check_not_locked",
+    "login_failure",
+    "loket_call_budget",
+]
+
+
+def _digest(*parts: str) -> str:
+    """Keys never carry a username or address in clear text."""
+    joined = "\x1f".join(part.strip().casefold() for part in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:32]
+
+
+def check_limit_per_client(client_ip: str) -> None:
+    hit(Limit("check-ip", settings.CHECKS_PER_IP_PER_HOUR, 3600), _digest(client_ip))
+
+
+def check_limit_per_account(omgevingscode: str, username: str) -> None:
+    hit(
+        Limit("check-account", settings.CHECKS_PER_ACCOUNT_PER_HOUR, 3600),
+        _digest(omgevingscode, username),
+    )
+
+
+def loket_call_budget(calls: int) -> None:
+    """The cap on all calls to Loket.nl per minute, across every worker."""
+    hit(Limit("loket-calls", settings.LOKET_CALLS_PER_MINUTE, 60), "all", amount=calls)
+
+
+def login_failure(email: str, client_ip: str) -> None:
+    hit(
+        Limit("login-fail", settings.LOGIN_FAILURES_ALLOWED, settings.LOGIN_LOCKOUT_SECONDS),
+        _digest(email),
+    )
+    hit(
+        Limit("login-fail-ip", settings.LOGIN_FAILURES_ALLOWED * 4, settings.LOGIN_LOCKOUT_SECONDS),
+        _digest(client_ip),
+    )
+
+
+def _login_limits() -> tuple[Limit, Limit]:
+    # Must match the limits :func:`login_failure` counts against.
+    return (
+        Limit("login-fail", settings.LOGIN_FAILURES_ALLOWED, settings.LOGIN_LOCKOUT_SECONDS),
+        Limit("login-fail-ip", settings.LOGIN_FAILURES_ALLOWED * 4, settings.LOGIN_LOCKOUT_SECONDS),
+    )
+
+
+def login_check_not_locked(email: str, client_ip: str) -> None:
+    """Raise :class:`RateLimited` when this e-mail address (or this client address) has used up
+    its failed logins: ``LOGIN_FAILURES_ALLOWED`` failures lock the address out for the rest of
+    the ``LOGIN_LOCKOUT_SECONDS`` window, even for the right password. Counts nothing itself;
+    :func:`login_failure` counts. Fails closed when Redis does not answer."""
+    per_email, per_ip = _login_limits()
+    for limit, subject in ((per_email, _digest(email)), (per_ip, _digest(client_ip))):
+        if peek(limit, subject) >= limit.limit:
+            raise RateLimited(window_remaining(limit))
