@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
@@ -183,6 +184,8 @@ if (
 if not Path(LOKET_WSDL).is_file():
     raise ImproperlyConfigured(f"LOKET_WSDL wijst niet naar een bestand: {LOKET_WSDL}")
 LOKET_TIMEOUT = env_float("LOKET_TIMEOUT", default=15.0, minimum_exclusive=0.0)
+# Seconds a processor's view of Loket.nl (access info, visible employers) stays cached.
+LOKET_VIEW_TTL = env_int("LOKET_VIEW_TTL", default=120, minimum=1)
 
 # --- abuse limits (counters in Redis; see onboarding/ratelimit.py) ---------------------------
 CHECKS_PER_IP_PER_HOUR = env_int("CHECKS_PER_IP_PER_HOUR", default=20, minimum=1)
@@ -194,6 +197,11 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 # --- periodic work (exactly one Celery beat) ----------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-checks": {"task": "onboarding.tasks.sweep_pending_checks", "schedule": 60.0},
+    "sweep-pending-links": {"task": "employers.tasks.sweep_pending_links", "schedule": 60.0},
+    "recheck-everything": {
+        "task": "employers.tasks.recheck_everything",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- e-mail ----------------------------------------------------------------------------------

@@ -25,6 +25,18 @@ def check_credentials(self, processor_id: int) -> str | None:
 
 
 @shared_task
+def recheck_processor(processor_id: int) -> None:
+    """Daily re-check of a confirmed processor's credentials (a failure flags it and mails)."""
+    from onboarding.models import PayrollProcessor
+
+    processor = PayrollProcessor.objects.filter(pk=processor_id).first()
+    if processor is not None:
+        services.check_request(
+            processor=processor, actor=None, actor_label="dagelijkse hercontrole"
+        )
+
+
+@shared_task
 def sweep_pending_checks() -> int:
     return services.pending_checks_enqueue()
 

@@ -1,0 +1,216 @@
+"""Employer requests, the processor's registrations of employers, and the resulting links.
+
+- :class:`EmployerRequest` (aanvraag salariskoppeling): an employer asks for the link and chooses
+  its payroll processor; it names one or more loonheffingennummers (:class:`RequestTaxNumber`).
+- :class:`EmployerLink` (aanmelding werkgever + koppeling): the processor registers an employer
+  it sees in Loket.nl. The link waits for the employer's request, is then checked against
+  Loket.nl by a worker, and becomes active or records the precise problem.
+
+One link per processor and Loket.nl employer (a database constraint); one *open* request per
+loonheffingennummer (a partial unique index). Every state change is an :class:`EmployerEvent`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import PayrollProcessor, validate_single_line
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LINKED = "linked", _("Gekoppeld")
+    WITHDRAWN = "withdrawn", _("Ingetrokken")
+
+
+class EmployerRequest(models.Model):
+    company_name = models.CharField(
+        _("bedrijfsnaam"), max_length=200, validators=[validate_single_line]
+    )
+    kvk_number = models.CharField(_("KvK-nummer"), max_length=8, db_index=True)
+    contact_name = models.CharField(
+        _("contactpersoon"), max_length=120, validators=[validate_single_line]
+    )
+    contact_email = models.EmailField(_("e-mailadres contactpersoon"), max_length=254)
+    contact_phone = models.CharField(
+        _("telefoonnummer"), max_length=20, blank=True, validators=[validate_single_line]
+    )
+    processor = models.ForeignKey(
+        PayrollProcessor,
+        on_delete=models.PROTECT,
+        related_name="employer_requests",
+        verbose_name=_("salarisverwerker"),
+    )
+    status = models.CharField(
+        max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN, db_index=True
+    )
+    # Set by the worker when the processor's web-service user cannot see this employer yet.
+    problem_code = models.CharField(max_length=40, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consent_at = models.DateTimeField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("aanvraag salariskoppeling")
+        verbose_name_plural = _("aanvragen salariskoppeling")
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="request_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kvk_number__regex=r"^[0-9]{8}$"), name="request_kvk_8_digits"
+            ),
+        ]
+        indexes = [models.Index(fields=["processor", "status"], name="request_processor_status")]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.kvk_number})"
+
+
+class RequestTaxNumber(models.Model):
+    request = models.ForeignKey(
+        EmployerRequest, on_delete=models.CASCADE, related_name="tax_numbers"
+    )
+    number = models.CharField(_("loonheffingennummer"), max_length=12)
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("loonheffingennummer")
+        verbose_name_plural = _("loonheffingennummers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(is_open=True),
+                name="one_open_request_per_tax_number",
+                violation_error_code="open_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{9}L[0-9]{2}$"), name="tax_number_format"
+            ),
+        ]
+        indexes = [models.Index(fields=["number"], name="request_tax_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LinkStatus(models.TextChoices):
+    AWAITING_REQUEST = "awaiting_request", _("Wacht op aanvraag werkgever")
+    PENDING = "pending", _("Wordt gekoppeld")
+    ACTIVE = "active", _("Actief")
+    PROBLEM = "problem", _("Probleem")
+    NEEDS_ATTENTION = "needs_attention", _("Aandacht nodig")
+
+
+class EmployerLink(models.Model):
+    """The processor's registration of one Loket.nl employer, and the link that follows."""
+
+    processor = models.ForeignKey(
+        PayrollProcessor, on_delete=models.PROTECT, related_name="employer_links"
+    )
+    loket_employer_id = models.CharField(max_length=36)
+    employer_name = models.CharField(max_length=200)
+    kvk_number = models.CharField(max_length=8, blank=True, db_index=True)
+    request = models.ForeignKey(
+        EmployerRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="links",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=LinkStatus.choices,
+        default=LinkStatus.AWAITING_REQUEST,
+        db_index=True,
+    )
+    problem_code = models.CharField(max_length=40, blank=True)
+    problem_detail = models.CharField(max_length=300, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Outbox for the linking task (see onboarding's check for the same pattern).
+    link_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("aangemelde werkgever")
+        verbose_name_plural = _("aangemelde werkgevers")
+        ordering = ("employer_name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["processor", "loket_employer_id"], name="one_link_per_processor_employer"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=LinkStatus.values), name="link_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LinkStatus.ACTIVE)
+                | Q(activated_at__isnull=False, request__isnull=False),
+                name="active_link_has_request_and_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["processor", "status"], name="link_processor_status"),
+            models.Index(
+                fields=["link_requested_at"],
+                name="link_pending_outbox",
+                condition=Q(link_requested_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.employer_name
+
+
+class LinkTaxNumber(models.Model):
+    link = models.ForeignKey(EmployerLink, on_delete=models.CASCADE, related_name="tax_numbers")
+    number = models.CharField(max_length=12, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link", "number"], name="link_tax_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EmployerEvent(models.Model):
+    """Every state change of a request or a link: what, who or which task, when, and why."""
+
+    request = models.ForeignKey(
+        EmployerRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    link = models.ForeignKey(
+        EmployerLink, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("gebeurtenis")
+        verbose_name_plural = _("gebeurtenissen")
+        ordering = ("at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(request__isnull=False) | Q(link__isnull=False),
+                name="event_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,170 @@
+"""Employer requests, registrations and links against the sandbox, tasks in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from employers import services
+from employers.models import EmployerEvent, EmployerLink, LinkStatus, RequestStatus
+from tests.employers.conftest import E1, E2, E4, make_processor
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(processor, capture, numbers=("144068989L01",), kvk="12345678", **extra):
+    with capture(execute=True):
+        return services.request_submit(
+            company_name="Bakkerij Van Dijk B.V.",
+            kvk_number=kvk,
+            tax_numbers=numbers,
+            contact_name="Jan van Dijk",
+            contact_email="jan@bakkerij.example",
+            processor=processor,
+            **extra,
+        )
+
+
+def _register(processor, capture, ids):
+    with capture(execute=True):
+        return services.links_register(processor=processor, employer_ids=ids, by=None)
+
+
+def test_request_then_register_ends_linked(processor, django_capture_on_commit_callbacks):
+    request = _request(processor, django_capture_on_commit_callbacks)
+    result = _register(processor, django_capture_on_commit_callbacks, [E1])
+
+    link = EmployerLink.objects.get()
+    request.refresh_from_db()
+    assert (result.created, result.pending) == (1, 1)
+    assert link.status == LinkStatus.ACTIVE
+    assert link.request == request
+    assert request.status == RequestStatus.LINKED
+    assert [e.to_status for e in EmployerEvent.objects.filter(link=link)] == [
+        LinkStatus.AWAITING_REQUEST,
+        LinkStatus.PENDING,
+        LinkStatus.ACTIVE,
+    ]
+
+
+def test_register_then_request_ends_linked(processor, django_capture_on_commit_callbacks):
+    _register(processor, django_capture_on_commit_callbacks, [E2])
+    assert EmployerLink.objects.get().status == LinkStatus.AWAITING_REQUEST
+
+    _request(
+        processor, django_capture_on_commit_callbacks, numbers=["173718528L02"], kvk="23456789"
+    )
+
+    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+
+
+def test_a_request_matches_by_kvk_when_no_number_matches(
+    processor, django_capture_on_commit_callbacks
+):
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+
+    _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
+
+    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+
+
+def test_an_open_request_for_the_same_number_is_refused(
+    processor, django_capture_on_commit_callbacks
+):
+    _request(processor, django_capture_on_commit_callbacks)
+
+    with pytest.raises(services.DuplicateRequest, match="144068989L01"):
+        _request(processor, django_capture_on_commit_callbacks, numbers=["144068989l01"])
+
+
+def test_an_employer_outside_the_team_cannot_be_registered(
+    processor, django_capture_on_commit_callbacks
+):
+    result = _register(processor, django_capture_on_commit_callbacks, [E4])
+
+    assert (result.created, result.unknown) == (0, 1)
+    assert not EmployerLink.objects.exists()
+
+
+def test_registering_twice_makes_one_link(processor, django_capture_on_commit_callbacks):
+    _register(processor, django_capture_on_commit_callbacks, [E1, E1])
+    again = _register(processor, django_capture_on_commit_callbacks, [E1])
+
+    assert EmployerLink.objects.count() == 1
+    assert again.already == 1
+
+
+def test_a_link_task_run_twice_activates_once(processor, django_capture_on_commit_callbacks):
+    _request(processor, django_capture_on_commit_callbacks)
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+    link = EmployerLink.objects.get()
+
+    again = services.links_activate(link_ids=[link.pk], trigger="test")
+
+    assert again.activated == []
+    assert EmployerEvent.objects.filter(link=link, to_status=LinkStatus.ACTIVE).count() == 1
+
+
+def test_ws_zonder_loon_links_end_with_the_missing_rights(
+    db, loket_settings, django_capture_on_commit_callbacks
+):
+    processor = make_processor("ws-zonder-loon")
+    _request(processor, django_capture_on_commit_callbacks)
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+
+    link = EmployerLink.objects.get()
+    assert link.status == LinkStatus.PROBLEM
+    assert link.problem_code == "AUTORISATIE_ONTBREEKT"
+    assert "WERKNEMERS" in link.problem_detail
+
+
+def test_a_recheck_flags_an_employer_no_longer_visible(
+    processor, django_capture_on_commit_callbacks
+):
+    _request(processor, django_capture_on_commit_callbacks)
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+    EmployerLink.objects.update(loket_employer_id=E4)  # as if E1 left the team
+
+    changed = services.links_recheck(processor=processor, trigger="test")
+
+    assert changed == 1
+    assert EmployerLink.objects.get().status == LinkStatus.NEEDS_ATTENTION
+
+
+def test_a_recheck_during_an_outage_flags_nothing(processor, django_capture_on_commit_callbacks):
+    _request(processor, django_capture_on_commit_callbacks)
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+    processor.omgevingscode = "STORING"
+    processor.save()
+
+    assert services.links_recheck(processor=processor, trigger="test") is None
+    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+
+
+def test_a_request_for_an_employer_outside_the_team_records_the_problem(
+    processor, django_capture_on_commit_callbacks
+):
+    request = _request(
+        processor, django_capture_on_commit_callbacks, numbers=["211946217L01"], kvk="45678901"
+    )
+
+    request.refresh_from_db()
+    assert request.problem_code == "NIET_ZICHTBAAR"
+    assert request.status == RequestStatus.OPEN
+
+
+def test_a_request_to_a_processor_without_a_team_records_the_problem(
+    db, loket_settings, django_capture_on_commit_callbacks
+):
+    request = _request(make_processor("ws-zonder-team"), django_capture_on_commit_callbacks)
+
+    request.refresh_from_db()
+    assert request.problem_code == "NIET_ZICHTBAAR"
+
+
+def test_a_request_for_a_visible_employer_has_no_problem(
+    processor, django_capture_on_commit_callbacks
+):
+    request = _request(processor, django_capture_on_commit_callbacks)
+
+    request.refresh_from_db()
+    assert request.problem_code == ""
