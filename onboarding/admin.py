@@ -456,3 +456,8 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+admin.site.site_header = _("a.s.r. Salariskoppeling — beheer")
+admin.site.site_title = _("a.s.r. Salariskoppeling")
+admin.site.index_title = _("Aanmeldingen en koppelingen")

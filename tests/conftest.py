@@ -45,3 +45,17 @@ def loket_settings(settings, sandbox: SandboxServer):
     settings.LOKET_ENDPOINT = sandbox.url
     settings.LOKET_TIMEOUT = 10.0
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Each test gets the Celery mode it asks for: a real broker when it uses the integration
+    worker, otherwise in-process after commit (as the embedded default runs)."""
+    from config.celery import app
+    from tests.integration.conftest import use_broker, use_in_process
+
+    if "celery_worker_process" in request.fixturenames:
+        use_broker(request.getfixturevalue("celery_worker_process"))
+    elif not app.conf.task_always_eager:
+        use_in_process()
+    return
