@@ -7,4 +7,5 @@ urlpatterns = [
     path("beheer/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onboarding.urls")),
+    path("", include("employers.urls")),
 ]

@@ -139,6 +139,8 @@ class EmployerLink(models.Model):
     link_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the processor was told about this link's latest outcome (its digest mail).
+    processor_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("aangemelde werkgever")

@@ -408,15 +408,16 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     )
     activated: list[int] = []
     problems = skipped = 0
+    retry = False
+    notify: set[int] = set()
     for processor_id in pending:
         processor = PayrollProcessor.objects.get(pk=processor_id)
         try:
             view = loket_view(processor)
         except LoketError as error:
             if error.retryable:
-                return LinkRunResult(
-                    activated=activated, problems=problems, skipped=skipped, retry=True
-                )
+                retry = True  # this processor's links stay pending; the others go on
+                continue
             view_problem: tuple[str, str] | None = ("INLOG_MISLUKT", error.code)
             visible: frozenset[str] = frozenset()
         else:
@@ -433,11 +434,60 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
                 skipped += 1
             elif outcome:
                 activated.append(link_id)
+                notify.add(processor_id)
             else:
                 problems += 1
+                notify.add(processor_id)
     if activated:
         _enqueue_task("send_link_active_mails", activated)
-    return LinkRunResult(activated=activated, problems=problems, skipped=skipped)
+    for processor_id in notify:
+        _schedule_processor_digest(processor_id)
+    return LinkRunResult(activated=activated, problems=problems, skipped=skipped, retry=retry)
+
+
+DIGEST_DELAY_SECONDS = 60
+
+
+def _schedule_processor_digest(processor_id: int) -> None:
+    """One digest mail per processor per minute, however many link tasks finished: a bulk
+    registration of 10,000 employers must not send the processor 10,000 (or 50) mails."""
+    from django.core.cache import cache
+
+    from employers.tasks import send_processor_digest
+
+    def send() -> None:
+        if send_processor_digest.app.conf.task_always_eager:
+            send_processor_digest.delay(processor_id)  # in-process: at once, nothing to gather
+            return
+        if cache.add(f"link-digest:{processor_id}", 1, DIGEST_DELAY_SECONDS):
+            try:
+                send_processor_digest.apply_async((processor_id,), countdown=DIGEST_DELAY_SECONDS)
+            except Exception:  # noqa: BLE001 - the next outcome schedules it again
+                cache.delete(f"link-digest:{processor_id}")
+                logger.warning("could not enqueue the link digest of processor %s", processor_id)
+
+    transaction.on_commit(send)
+
+
+def processor_digest_claim(*, processor_id: int) -> tuple[list[EmployerLink], list[EmployerLink]]:
+    """The links whose outcome the processor has not been told yet (active, problem), marked as
+    told in the same transaction: a digest task delivered twice sends the second time nothing."""
+    with transaction.atomic():
+        links = list(
+            EmployerLink.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                processor_id=processor_id,
+                processor_notified_at__isnull=True,
+                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM),
+            )
+            .order_by("employer_name", "pk")
+        )
+        EmployerLink.objects.filter(pk__in=[link.pk for link in links]).update(
+            processor_notified_at=timezone.now()
+        )
+    active = [link for link in links if link.status == LinkStatus.ACTIVE]
+    problem = [link for link in links if link.status == LinkStatus.PROBLEM]
+    return active, problem
 
 
 def _activate_one(
@@ -566,7 +616,8 @@ def link_recheck_request(
         )
         locked.status = LinkStatus.PENDING
         locked.link_requested_at = timezone.now()
-        locked.save(update_fields=["status", "link_requested_at"])
+        locked.processor_notified_at = None
+        locked.save(update_fields=["status", "link_requested_at", "processor_notified_at"])
         _enqueue_links([locked.pk])
 
 

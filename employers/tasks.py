@@ -84,3 +84,9 @@ def send_request_problem_mail(request_id: int) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_link_active_mails(link_ids: list[int]) -> None:
     emails.send_links_active(link_ids=link_ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_processor_digest(processor_id: int) -> None:
+    active, problem = services.processor_digest_claim(processor_id=processor_id)
+    emails.send_processor_digest(processor_id=processor_id, active=active, problem=problem)

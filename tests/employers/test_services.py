@@ -168,3 +168,15 @@ def test_a_request_for_a_visible_employer_has_no_problem(
 
     request.refresh_from_db()
     assert request.problem_code == ""
+
+
+def test_a_link_problem_is_mailed_to_the_processor_with_the_step(
+    db, loket_settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    processor = make_processor("ws-zonder-loon")
+    _request(processor, django_capture_on_commit_callbacks)
+    _register(processor, django_capture_on_commit_callbacks, [E1])
+
+    [digest] = [m for m in mailoutbox if m.to == [processor.email] and "aandacht" in m.subject]
+    assert "Bakkerij Van Dijk B.V." in digest.body
+    assert "stap 3" in digest.body

@@ -1,0 +1,312 @@
+"""The a.s.r. side of employer requests and links: look up, follow the history, re-check, export.
+
+Requests come from the employers' form and links from the processors' registrations, so the
+admin cannot add them, and only superusers may delete. Nothing is edited here directly: every
+state change goes through ``employers.services`` (which records who made it); the admin shows
+data and routes actions.
+
+The CSV export of active links (``export-actief/`` on the links' change list) streams its rows,
+so 10,000 links cost a few queries and flat memory, and it neutralises cells a spreadsheet would
+run as a formula (employer names come from Loket.nl and request forms: untrusted).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from employers import services
+from employers.models import (
+    EmployerEvent,
+    EmployerLink,
+    EmployerRequest,
+    LinkStatus,
+    LinkTaxNumber,
+    RequestTaxNumber,
+)
+
+# A cell starting with one of these is a formula to Excel/LibreOffice (CSV injection); tab and
+# carriage return too, as OWASP lists them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = (
+    "salarisverwerker",
+    "werkgever",
+    "kvk_nummer",
+    "loonheffingennummers",
+    "loket_werkgever_id",
+    "actief_sinds",
+)
+CSV_CHUNK = 2000
+# Dutch Excel expects ";" between cells; the BOM makes it read the file as UTF-8.
+CSV_DELIMITER = ";"
+CSV_BOM = "\ufeff"
+
+
+def _actor_label(request: HttpRequest) -> str:
+    return f"medewerker {request.user}"
+
+
+def csv_safe(value: object) -> str:
+    """A cell as text, with a leading quote when a spreadsheet would take it for a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line: csv.writer without a buffer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _problem(code: str, detail: str = "") -> SafeString | str:
+    if not code:
+        return "-"
+    step, message = services.problem_text(code, detail)
+    return format_html("<strong>{}</strong> {}<br>{}", code, step and f"({step})", message)
+
+
+# --- inlines -------------------------------------------------------------------------------------
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the request or link may see its numbers and history.
+        opts = self.parent_model._meta
+        return request.user.has_perm(
+            f"{opts.app_label}.view_{opts.model_name}"
+        ) or request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
+class RequestTaxNumberInline(_ReadOnlyInline):
+    model = RequestTaxNumber
+    verbose_name_plural = _("loonheffingennummers")
+    fields = ("number", "is_open")
+    readonly_fields = fields
+
+
+class LinkTaxNumberInline(_ReadOnlyInline):
+    model = LinkTaxNumber
+    verbose_name_plural = _("loonheffingennummers (volgens Loket.nl)")
+    fields = ("number",)
+    readonly_fields = fields
+
+
+class _EventInline(_ReadOnlyInline):
+    model = EmployerEvent
+    verbose_name_plural = _("geschiedenis")
+    fields = ("at", "from_status", "to_status", "actor_label", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+
+class RequestEventInline(_EventInline):
+    fk_name = "request"
+
+
+class LinkEventInline(_EventInline):
+    fk_name = "link"
+
+
+class _NoAddMixin:
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # these come from the employers' form and the processors' registrations
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+@admin.register(EmployerRequest)
+class EmployerRequestAdmin(_NoAddMixin, admin.ModelAdmin):
+    list_display = (
+        "company_name",
+        "kvk_number",
+        "processor",
+        "status",
+        "problem_code",
+        "created_at",
+    )
+    list_filter = ("status", ("processor", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("company_name", "kvk_number", "tax_numbers__number")
+    list_select_related = ("processor",)
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    fields = (
+        "company_name",
+        "kvk_number",
+        "processor",
+        "status",
+        "problem_display",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "consent_at",
+        "checked_at",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = (RequestTaxNumberInline, RequestEventInline)
+
+    @admin.display(description=_("probleem"))
+    def problem_display(self, obj: EmployerRequest) -> SafeString | str:
+        return _problem(obj.problem_code)
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+
+@admin.register(EmployerLink)
+class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
+    list_display = ("employer_name", "processor", "status", "problem_code", "activated_at")
+    list_filter = ("status", ("processor", admin.RelatedOnlyFieldListFilter))
+    search_fields = (
+        "employer_name",
+        "kvk_number",
+        "tax_numbers__number",
+        "request__company_name",
+    )
+    list_select_related = ("processor",)
+    list_per_page = 100
+    fields = (
+        "employer_name",
+        "kvk_number",
+        "processor",
+        "loket_employer_id",
+        "request",
+        "status",
+        "problem_display",
+        "registered_by",
+        "registered_at",
+        "checked_at",
+        "activated_at",
+    )
+    readonly_fields = fields
+    inlines = (LinkTaxNumberInline, LinkEventInline)
+    actions = ("recheck",)
+    change_list_template = "admin/employers/employerlink/change_list.html"
+
+    @admin.display(description=_("probleem"))
+    def problem_display(self, obj: EmployerLink) -> SafeString | str:
+        return _problem(obj.problem_code, obj.problem_detail)
+
+    @admin.action(description=_("Opnieuw controleren"), permissions=["change"])
+    def recheck(self, request: HttpRequest, queryset: QuerySet[EmployerLink]) -> None:
+        recheckable = (LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION)
+        links = list(queryset.filter(status__in=recheckable))
+        skipped = queryset.exclude(status__in=recheckable).count()
+        done = 0
+        for link in links:
+            try:
+                services.link_recheck_request(
+                    link=link, actor=request.user, actor_label=_actor_label(request)
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{link.employer_name}: {' '.join(error.messages)}", messages.WARNING
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d koppeling wordt opnieuw gecontroleerd.",
+                    "%(count)d koppelingen worden opnieuw gecontroleerd.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d koppeling overgeslagen: alleen koppelingen met een probleem "
+                    "worden opnieuw gecontroleerd.",
+                    "%(count)d koppelingen overgeslagen: alleen koppelingen met een probleem "
+                    "worden opnieuw gecontroleerd.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
+
+    # --- CSV export of active links --------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export-actief/",
+            self.admin_site.admin_view(self.export_active_view),
+            name="employers_employerlink_export_active",
+        )
+        return [export, *super().get_urls()]
+
+    def export_active_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """All active links (optionally of one processor: ``?processor__id__exact=<id>``, the
+        list filter's parameter) as CSV, streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        links = (
+            EmployerLink.objects.filter(status=LinkStatus.ACTIVE)
+            .select_related("processor")
+            .prefetch_related(
+                Prefetch("tax_numbers", queryset=LinkTaxNumber.objects.order_by("number"))
+            )
+            .order_by("processor__company_name", "processor_id", "employer_name", "pk")
+        )
+        processor_id = request.GET.get("processor__id__exact", "")
+        if processor_id:
+            if not (processor_id.isascii() and processor_id.isdigit() and len(processor_id) < 19):
+                raise Http404
+            links = links.filter(processor_id=int(processor_id))
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(_csv_rows(links), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="actieve-koppelingen-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _csv_rows(links: QuerySet[EmployerLink]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER)
+    yield CSV_BOM + writer.writerow(CSV_HEADER)
+    for link in links.iterator(chunk_size=CSV_CHUNK):
+        activated = timezone.localtime(link.activated_at) if link.activated_at else None
+        yield writer.writerow(
+            [
+                csv_safe(link.processor.company_name),
+                csv_safe(link.employer_name),
+                csv_safe(link.kvk_number),
+                csv_safe(" ".join(n.number for n in link.tax_numbers.all())),
+                csv_safe(link.loket_employer_id),
+                activated.isoformat(timespec="seconds") if activated else "",
+            ]
+        )
