@@ -59,3 +59,8 @@ def loket_view(processor: PayrollProcessor, *, refresh: bool = False) -> LoketVi
     view = LoketView(access=access, employers=employers)
     cache.set(key, view, settings.LOKET_VIEW_TTL)
     return view
+
+
+def loket_view_forget(processor: PayrollProcessor) -> None:
+    """Drop the cached view: the next use asks Loket.nl again."""
+    cache.delete(_key(processor))

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
-from employers.loket_view import LoketView, loket_view
+from employers.loket_view import LoketView, loket_view, loket_view_forget
 from employers.models import (
     EmployerEvent,
     EmployerLink,
@@ -533,16 +534,31 @@ def _activate_one(
             note=link.problem_code,
         )
         if link.status == LinkStatus.ACTIVE:
-            updated = EmployerRequest.objects.filter(
-                pk=link.request_id, status=RequestStatus.OPEN
-            ).update(status=RequestStatus.LINKED)
-            if updated:
-                RequestTaxNumber.objects.filter(request_id=link.request_id).update(is_open=False)
-                EmployerEvent.objects.create(
-                    request_id=link.request_id,
-                    from_status=RequestStatus.OPEN,
-                    to_status=RequestStatus.LINKED,
-                    actor_label=trigger,
+            # This request, and any other open request of the same processor naming one of the
+            # employer's numbers (an employer may ask per loonheffingennummer), is now linked.
+            siblings = RequestTaxNumber.objects.filter(
+                is_open=True,
+                request__processor_id=link.processor_id,
+                number__in=link.tax_numbers.values("number"),
+            ).values("request_id")
+            request_ids = list(
+                EmployerRequest.objects.filter(status=RequestStatus.OPEN)
+                .filter(Q(pk=link.request_id) | Q(pk__in=siblings))
+                .values_list("pk", flat=True)
+            )
+            if request_ids:
+                EmployerRequest.objects.filter(pk__in=request_ids).update(
+                    status=RequestStatus.LINKED
+                )
+                RequestTaxNumber.objects.filter(request_id__in=request_ids).update(is_open=False)
+                EmployerEvent.objects.bulk_create(
+                    _event(
+                        request=EmployerRequest(pk=request_id),
+                        from_status=RequestStatus.OPEN,
+                        to_status=RequestStatus.LINKED,
+                        actor_label=trigger,
+                    )
+                    for request_id in request_ids
                 )
             return True
         return False
@@ -618,6 +634,8 @@ def link_recheck_request(
         locked.link_requested_at = timezone.now()
         locked.processor_notified_at = None
         locked.save(update_fields=["status", "link_requested_at", "processor_notified_at"])
+        # The processor asks again because it fixed something in Loket.nl: ask Loket.nl afresh.
+        loket_view_forget(locked.processor)
         _enqueue_links([locked.pk])
 
 
@@ -671,16 +689,17 @@ def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
                         from_status=link.status,
                         to_status=target,
                         actor_label=trigger,
-                        note="" if ok else (problem or ("NIET_ZICHTBAAR",))[0],
+                        note="" if ok else (problem or ("NIET_ZICHTBAAR", ""))[0],
                     )
                 )
+        code, detail = problem or ("NIET_ZICHTBAAR", "")
         for target, ids in flips.items():
             if ids:
+                active = target == LinkStatus.ACTIVE
                 EmployerLink.objects.filter(pk__in=ids).update(
                     status=target,
-                    problem_code=""
-                    if target == LinkStatus.ACTIVE
-                    else (problem or ("NIET_ZICHTBAAR",))[0],
+                    problem_code="" if active else code,
+                    problem_detail="" if active else detail[:300],
                     checked_at=timezone.now(),
                 )
                 changed += len(ids)

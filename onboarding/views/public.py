@@ -4,22 +4,28 @@ directory of confirmed processors.
 Thin views: load the registration by its unguessable token (404 otherwise), validate the form,
 call one service, redirect (POST/redirect/GET). Everything a service refuses comes back as a
 message next to the field it is about; a rate limit becomes a 429 page.
+
+The empty registration form and the directory pages are served from a per-process cache of
+rendered HTML (:mod:`onboarding.pagecache`, which says why and how stale a page may be).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from onboarding import selectors, services
+from onboarding import pagecache, selectors, services
 from onboarding.forms import CorrectionForm, RegistrationForm
 from onboarding.http import client_ip, rate_limited_response
 from onboarding.models import PayrollProcessor, Status
@@ -70,8 +76,15 @@ def _not_correctable(request: HttpRequest, processor: PayrollProcessor) -> HttpR
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegistrationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":  # the empty form: the same page for everyone but the token
+        return pagecache.render_cached(
+            request,
+            cache=pagecache.FORM_PAGES,
+            template_name="onboarding/register.html",
+            context=lambda: {"form": RegistrationForm()},
+        )
+    form = RegistrationForm(request.POST)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             processor = services.registration_submit(
@@ -169,6 +182,81 @@ def correct(request: HttpRequest, token: str) -> HttpResponse:
     return _render_status(request, processor, form)
 
 
+# --- the directory ------------------------------------------------------------------------------
+
+SEARCH_PARAMETER = "q"
+PAGE_PARAMETER = "pagina"
+_PAGE_WINDOW = 2  # page links on either side of the current page
+_LAST_PAGE = 10**9  # a page number too long to be real asks for the last page
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """One entry of the directory's page navigation; ``number`` ``None`` is a gap (…)."""
+
+    number: int | None
+    url: str = ""
+    current: bool = False
+
+
+def _requested_page(raw: str | None) -> int:
+    """``?pagina=``: digits only; anything else is the first page, an absurdly large number the
+    last (the selector clamps to the pages there are)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return _LAST_PAGE if len(raw) > 9 else max(int(raw), 1)
+
+
+def _directory_url(search: str, number: int) -> str:
+    params = {}
+    if search:
+        params[SEARCH_PARAMETER] = search
+    if number > 1:
+        params[PAGE_PARAMETER] = str(number)
+    base = reverse("onboarding:directory")
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _page_links(page: selectors.DirectoryPage, search: str) -> list[PageLink]:
+    """First, last, and the pages around the current one; a gap where pages are left out."""
+    around = range(page.number - _PAGE_WINDOW, page.number + _PAGE_WINDOW + 1)
+    numbers = sorted({1, page.num_pages, *(n for n in around if 1 <= n <= page.num_pages)})
+    links: list[PageLink] = []
+    for number in numbers:
+        if links and links[-1].number is not None and number - links[-1].number > 1:
+            links.append(PageLink(None))
+        url = _directory_url(search, number)
+        links.append(PageLink(number, url, current=number == page.number))
+    return links
+
+
+def _directory_context(search: str, requested: int) -> dict[str, Any]:
+    page = selectors.directory_page(search=search, page=requested)
+    return {
+        "page": page,
+        "search": search,
+        "search_max_length": selectors.SEARCH_MAX_LENGTH,
+        "page_links": _page_links(page, search) if page.num_pages > 1 else [],
+        "previous_url": _directory_url(search, page.number - 1) if page.has_previous else "",
+        "next_url": _directory_url(search, page.number + 1) if page.has_next else "",
+        "all_url": reverse("onboarding:directory"),
+    }
+
+
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
-    return render(request, "onboarding/directory.html", {"names": selectors.directory_names()})
+    """The confirmed processors, searchable by name (``?q=``) and paged (``?pagina=``).
+
+    Any input gives a page: the search term is cleaned (see
+    :func:`selectors.directory_search_term`), a bad page number gives the first or last page.
+    Pages are reused for :data:`pagecache.DIRECTORY_TTL` seconds.
+    """
+    search = selectors.directory_search_term(request.GET.get(SEARCH_PARAMETER))
+    requested = _requested_page(request.GET.get(PAGE_PARAMETER))
+    return pagecache.render_cached(
+        request,
+        cache=pagecache.DIRECTORY_PAGES,
+        template_name="onboarding/directory.html",
+        context=lambda: _directory_context(search, requested),
+    )

@@ -180,3 +180,20 @@ def test_a_link_problem_is_mailed_to_the_processor_with_the_step(
     [digest] = [m for m in mailoutbox if m.to == [processor.email] and "aandacht" in m.subject]
     assert "Bakkerij Van Dijk B.V." in digest.body
     assert "stap 3" in digest.body
+
+
+def test_two_open_requests_for_one_employer_are_both_linked(
+    processor, django_capture_on_commit_callbacks
+):
+    first = _request(
+        processor, django_capture_on_commit_callbacks, numbers=["173718528L01"], kvk="23456789"
+    )
+    second = _request(
+        processor, django_capture_on_commit_callbacks, numbers=["173718528L02"], kvk="23456789"
+    )
+    _register(processor, django_capture_on_commit_callbacks, [E2])
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (RequestStatus.LINKED, RequestStatus.LINKED)
+    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE

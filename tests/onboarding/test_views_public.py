@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from locket_client.diagnose import Finding, FindingCode
+from onboarding import pagecache
 from onboarding.crypto import decrypt_secret
 from onboarding.http import client_ip
 from onboarding.models import PayrollProcessor, Status, StatusChange
@@ -35,6 +36,14 @@ VALID = {
     "omgevingscode": "DEMO001",
     "consent": "on",
 }
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Cached pages would otherwise carry one test's database into the next."""
+    pagecache.clear()
+    yield
+    pagecache.clear()
 
 
 def status_url(processor: PayrollProcessor, name: str = "status") -> str:
@@ -119,6 +128,105 @@ def test_the_registration_form_enforces_csrf():
 
     assert response.status_code == 403
     assert PayrollProcessor.objects.count() == 0
+
+
+def _csrf_tokens(response) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()))
+
+
+def test_the_empty_form_is_rendered_once_and_then_served_with_a_fresh_csrf_token(
+    django_assert_num_queries,
+):
+    first = Client().get(REGISTER)
+    with django_assert_num_queries(0):  # no session, no messages look-up, nothing
+        second = Client().get(REGISTER)
+
+    assert first.status_code == second.status_code == 200
+    assert [template.name for template in first.templates][:2] == [
+        "onboarding/register.html",
+        "base.html",
+    ]
+    assert second.templates == []  # served from the page cache, not rendered
+    (token_1,), (token_2,) = _csrf_tokens(first), _csrf_tokens(second)
+    assert token_1 != token_2
+    page_1, page_2 = first.content.decode(), second.content.decode()
+    assert page_1.count(token_1) == page_2.count(token_2) == 2  # language switch and the form
+    assert page_1.replace(token_1, "TOKEN") == page_2.replace(token_2, "TOKEN")
+    assert pagecache.CSRF_PLACEHOLDER not in page_2
+    assert second.cookies["csrftoken"].value
+    assert "no-cache" in second["Cache-Control"]
+    assert len(pagecache.FORM_PAGES) == 1
+
+
+def test_the_cached_form_posts_through_the_csrf_check_with_its_own_token(loket_settings):
+    stranger = Client(enforce_csrf_checks=True)
+    visitor = Client(enforce_csrf_checks=True)
+    strangers_page = stranger.get(REGISTER)  # renders and caches the page
+    page = visitor.get(REGISTER)
+    assert page.templates == []  # the visitor got the cached page
+    (token,) = _csrf_tokens(page)
+    (strangers_token,) = _csrf_tokens(strangers_page)
+
+    refused = visitor.post(REGISTER, VALID | {"csrfmiddlewaretoken": strangers_token})
+    accepted = visitor.post(REGISTER, VALID | {"csrfmiddlewaretoken": token})
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 302
+    assert PayrollProcessor.objects.get().company_name == VALID["company_name"]
+
+
+def test_the_cached_form_is_kept_per_language(client):
+    dutch = client.get(REGISTER).content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(REGISTER).content.decode()
+    dutch_again = Client().get(REGISTER).content.decode()
+
+    assert '<html lang="nl">' in dutch
+    assert '<html lang="nl">' in dutch_again
+    assert '<html lang="en">' in english
+    assert len(pagecache.FORM_PAGES) == 2
+
+
+def test_the_cached_form_sends_the_language_switch_back_to_the_address_it_was_asked_for():
+    with_query = Client().get(REGISTER, {"bron": "nieuwsbrief"}).content.decode()
+    plain = Client().get(REGISTER).content.decode()
+
+    assert 'name="next" type="hidden" value="/aanmelden/?bron=nieuwsbrief"' in with_query
+    assert 'name="next" type="hidden" value="/aanmelden/"' in plain
+
+
+def test_a_visitor_with_pending_messages_gets_them_on_a_freshly_rendered_form(client):
+    from django.contrib import messages
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+
+    Client().get(REGISTER)  # the cached page, without messages
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.INFO, "Uw sessie is verlopen.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    client.cookies["messages"] = carrier.cookies["messages"].value
+
+    with_message = client.get(REGISTER)
+    afterwards = client.get(REGISTER)
+
+    assert with_message.templates  # rendered for this request, not from the cache
+    assert "Uw sessie is verlopen." in with_message.content.decode()
+    assert "Uw sessie is verlopen." not in afterwards.content.decode()  # shown once
+    assert afterwards.templates == []
+    assert "Uw sessie is verlopen." not in Client().get(REGISTER).content.decode()
+
+
+def test_a_visitor_with_a_session_still_gets_the_cached_form_without_a_query(
+    client, settings, django_assert_num_queries
+):
+    Client().get(REGISTER)
+    client.session.save()  # the visitor now has a session cookie, and a session row
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    with django_assert_num_queries(0):
+        response = client.get(REGISTER)
+
+    assert response.templates == []
 
 
 def test_html_in_a_company_name_is_stored_as_typed_and_shown_as_text(client):
@@ -588,6 +696,22 @@ def test_the_limiter_fails_closed_with_a_clear_page_when_redis_is_gone(client, s
 # --- directory ---------------------------------------------------------------------------------
 
 
+def _directory_names(page: str) -> list[str]:
+    """The names listed on a directory page (the page links are list items too)."""
+    listing = re.search(r'<ul class="directory">(.*?)</ul>', page, re.DOTALL)
+    return re.findall(r"<li>(.*?)</li>", listing.group(1)) if listing else []
+
+
+def _confirmed(names) -> None:
+    PayrollProcessor.objects.bulk_create(
+        [PayrollProcessorFactory.build(confirmed=True, company_name=name) for name in names]
+    )
+
+
+def _page_link_numbers(page: str) -> list[str]:
+    return re.findall(r'<span class="visually-hidden">Pagina </span>(\d+)</a>', page)
+
+
 def test_the_directory_lists_only_confirmed_processors_sorted_case_insensitively(client):
     PayrollProcessorFactory(confirmed=True, company_name="zeta Salarissen")
     PayrollProcessorFactory(confirmed=True, company_name="Alpha Loon")
@@ -610,8 +734,16 @@ def test_the_directory_lists_only_confirmed_processors_sorted_case_insensitively
     response = client.get(DIRECTORY)
 
     assert response.status_code == 200
-    names = re.findall(r"<li>(.*?)</li>", response.content.decode())
-    assert names == ["Alpha Loon", "beta Payroll", "Gamma &amp; Co", "zeta Salarissen"]
+    page = response.content.decode()
+    assert _directory_names(page) == [
+        "Alpha Loon",
+        "beta Payroll",
+        "Gamma &amp; Co",
+        "zeta Salarissen",
+    ]
+    assert "4 salarisverwerkers, op naam gesorteerd." in page
+    assert 'class="pagination"' not in page  # one page: no page navigation
+    assert _inline_code(page) == []
 
 
 def test_the_directory_refuses_a_post(client):
@@ -619,15 +751,178 @@ def test_the_directory_refuses_a_post(client):
 
 
 @pytest.mark.parametrize("count", [10, 1000])
-def test_the_directory_runs_one_query_whatever_the_number_of_processors(
+def test_the_directory_runs_the_same_queries_whatever_the_number_of_processors(
     client, django_assert_num_queries, count
 ):
     PayrollProcessor.objects.bulk_create(PayrollProcessorFactory.build_batch(count, confirmed=True))
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the count for the page numbers, the page's names
         response = client.get(DIRECTORY)
+    with django_assert_num_queries(0):  # and then from the page cache
+        cached = client.get(DIRECTORY)
 
-    assert response.content.decode().count("<li>") == count
+    assert len(_directory_names(response.content.decode())) == min(count, 200)
+    assert len(_directory_names(cached.content.decode())) == min(count, 200)
+
+
+def test_the_directory_shows_200_names_a_page_in_alphabetical_order(client):
+    names = [f"Bureau {number:03d}" for number in range(450)]
+    _confirmed(random.Random(7).sample(names, len(names)))
+
+    first = client.get(DIRECTORY).content.decode()
+    second = client.get(DIRECTORY, {"pagina": "2"}).content.decode()
+    last = client.get(DIRECTORY, {"pagina": "3"}).content.decode()
+
+    assert _directory_names(first) + _directory_names(second) + _directory_names(last) == names
+    assert [len(_directory_names(page)) for page in (first, second, last)] == [200, 200, 50]
+    assert "450 salarisverwerkers, op naam gesorteerd." in first
+    assert "Pagina 2 van 3: namen 201 tot en met 400." in second
+    assert "<title>Salarisverwerkers · pagina 2 van 3 · a.s.r.</title>" in second
+
+
+def test_the_directory_pages_can_be_walked_with_previous_and_next_links(client):
+    _confirmed(f"Bureau {number:04d}" for number in range(2001))  # 11 pages
+
+    first = client.get(DIRECTORY).content.decode()
+    middle = client.get(DIRECTORY, {"pagina": "6"}).content.decode()
+    last = client.get(DIRECTORY, {"pagina": "11"}).content.decode()
+
+    assert '<nav class="pagination" aria-label="Paginanavigatie">' in first
+    assert 'rel="prev"' not in first
+    assert '<a href="/salarisverwerkers/?pagina=2" rel="next">Volgende' in first
+    assert 'aria-current="page"><span class="visually-hidden">Pagina </span>1</a>' in first
+    assert _page_link_numbers(first) == ["1", "2", "3", "11"]
+
+    assert '<a href="/salarisverwerkers/?pagina=5" rel="prev">Vorige' in middle
+    assert '<a href="/salarisverwerkers/?pagina=7" rel="next">Volgende' in middle
+    assert 'aria-current="page"><span class="visually-hidden">Pagina </span>6</a>' in middle
+    assert middle.count('aria-current="page"') == 1
+    assert _page_link_numbers(middle) == ["1", "4", "5", "6", "7", "8", "11"]
+    assert middle.count('aria-hidden="true">…</li>') == 2
+    assert '<a href="/salarisverwerkers/" rel="prev">' not in middle
+
+    assert '<a href="/salarisverwerkers/?pagina=10" rel="prev">Vorige' in last
+    assert 'rel="next"' not in last
+    assert _directory_names(last) == ["Bureau 2000"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_first_name"),
+    [
+        ("abc", "Bureau 000"),
+        ("0", "Bureau 000"),
+        ("-2", "Bureau 000"),
+        ("1.5", "Bureau 000"),
+        ("", "Bureau 000"),
+        ("%00", "Bureau 000"),
+        ("%D9%A3", "Bureau 000"),  # an Arabic-Indic three: a digit, but not one of ours
+        ("3", "Bureau 400"),
+        ("99", "Bureau 400"),
+        ("9" * 5000, "Bureau 400"),  # longer than int() accepts
+    ],
+)
+def test_a_bad_page_number_gives_the_first_or_the_last_page(client, raw, expected_first_name):
+    _confirmed(f"Bureau {number:03d}" for number in range(450))
+
+    response = client.get(f"{DIRECTORY}?pagina={raw}")
+
+    assert response.status_code == 200
+    assert _directory_names(response.content.decode())[0] == expected_first_name
+
+
+def test_the_directory_search_finds_names_containing_the_term_whatever_the_case(client):
+    _confirmed(["Salarisbureau De Vries", "VRIESLAND Loon", "Jansen Payroll", "Friesland BV"])
+    PayrollProcessorFactory(company_name="Vries Nog Niet Bevestigd")
+
+    response = client.get(DIRECTORY, {"q": "  vRies  "})
+
+    page = response.content.decode()
+    assert _directory_names(page) == ["Salarisbureau De Vries", "VRIESLAND Loon"]
+    assert "2 salarisverwerkers gevonden met \u2018vRies\u2019 in de naam." in page
+    assert 'value="vRies"' in page  # trimmed, as searched
+    assert '<a href="/salarisverwerkers/">Toon alle salarisverwerkers</a>' in page
+
+
+def test_the_directory_search_is_labelled_and_keeps_the_term_across_pages(client):
+    _confirmed(f"Loon {number:03d}" for number in range(250))
+    _confirmed(["Anders BV"])
+
+    page = client.get(DIRECTORY, {"q": "loon"}).content.decode()
+
+    assert '<form class="directory-search" method="get" action="/salarisverwerkers/"' in page
+    assert '<label for="directory-q">Zoek uw salarisverwerker op naam</label>' in page
+    assert 'name="q" value="loon" maxlength="100"' in page
+    assert "250 salarisverwerkers gevonden met \u2018loon\u2019" in page
+    assert '<a href="/salarisverwerkers/?q=loon&amp;pagina=2" rel="next">' in page
+    second = client.get(DIRECTORY, {"q": "loon", "pagina": "2"}).content.decode()
+    assert _directory_names(second) == [f"Loon {number:03d}" for number in range(200, 250)]
+
+
+def test_like_wildcards_in_a_search_are_taken_literally(client):
+    _confirmed(["100% Loon", "Loon_Zaken", "Anders BV"])
+
+    percent = client.get(DIRECTORY, {"q": "%"}).content.decode()
+    underscore = client.get(DIRECTORY, {"q": "_"}).content.decode()
+
+    assert _directory_names(percent) == ["100% Loon"]
+    assert _directory_names(underscore) == ["Loon_Zaken"]
+
+
+def test_a_search_without_results_says_so_and_what_to_do(client):
+    _confirmed(["Jansen Payroll"])
+
+    page = client.get(DIRECTORY, {"q": "<b>vries</b>"}).content.decode()
+
+    assert _directory_names(page) == []
+    assert "gevonden met \u2018&lt;b&gt;vries&lt;/b&gt;\u2019 in de naam." in page
+    assert "0 salarisverwerkers gevonden" in page
+    assert "Controleer de spelling" in page
+    assert "<b>vries" not in page
+
+
+def test_a_search_term_is_cut_to_100_characters(client):
+    _confirmed(["A" * 120])
+
+    page = client.get(DIRECTORY, {"q": "a" * 300}).content.decode()
+
+    assert f'value="{"a" * 100}"' in page
+    assert _directory_names(page) == ["A" * 120]
+
+
+def test_no_search_or_page_input_produces_a_server_error(client):
+    _confirmed(["Salarisbureau De Vries", "Jansen & Zn"])
+    rng = random.Random(20260613)
+    raw = ["%00", "%ED%A0%80", "%FF", "%E2%80%AE", "%", "%%", "%2", "+", "&", "=", "%0A"]
+    for _ in range(200):
+        query = quote(_random_text(rng), safe="")
+        pagina = rng.choice([*raw, quote(_random_text(rng), safe=""), "2", "-1"])
+        response = client.get(f"{DIRECTORY}?q={query}{rng.choice(raw)}&pagina={pagina}")
+        assert response.status_code == 200, query
+
+
+def test_a_newly_confirmed_processor_appears_once_the_cached_page_expires(client):
+    _confirmed(["Alpha Loon"])
+    assert _directory_names(client.get(DIRECTORY).content.decode()) == ["Alpha Loon"]
+
+    _confirmed(["Beta Payroll"])
+    stale = client.get(DIRECTORY).content.decode()
+    pagecache.DIRECTORY_PAGES.clear()  # what the 30 s TTL does (see test_pagecache.py)
+    fresh = client.get(DIRECTORY).content.decode()
+
+    assert _directory_names(stale) == ["Alpha Loon"]
+    assert _directory_names(fresh) == ["Alpha Loon", "Beta Payroll"]
+
+
+def test_each_visitor_of_the_cached_directory_gets_an_own_csrf_token():
+    _confirmed(["Alpha Loon"])
+    first = Client().get(DIRECTORY)
+    second = Client().get(DIRECTORY)
+
+    assert first.templates
+    assert second.templates == []  # the second page came from the cache
+    assert _csrf_tokens(first) != _csrf_tokens(second)
+    assert pagecache.CSRF_PLACEHOLDER not in second.content.decode()
+    assert second.cookies["csrftoken"].value
 
 
 # --- headers -------------------------------------------------------------------------------------

@@ -1,0 +1,346 @@
+"""Read-only views of a processor's employers (services write, selectors read).
+
+:func:`werkgevers_overview` is the Werkgevers page's model: one row per employer the processor
+deals with, combining three sources that only meet here:
+
+- the employers its web-service user sees in Loket.nl (a :class:`~employers.loket_view.LoketView`,
+  or ``None`` when Loket.nl cannot be reached),
+- the employer requests addressed to it (not withdrawn),
+- its registrations and links (:class:`~employers.models.EmployerLink`).
+
+Requests are matched to Loket.nl employers as the services match them: by loonheffingennummer,
+then by KvK number. A processor may have 10,000 employers, so the overview costs a constant
+number of queries (four: requests, their tax numbers, links, theirs) and linear time; filtering
+and searching happen in Python on the combined rows, because a third of the data is not in the
+database at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from employers.loket_view import LoketView
+from employers.models import (
+    EmployerLink,
+    EmployerRequest,
+    LinkStatus,
+    LinkTaxNumber,
+    RequestStatus,
+    RequestTaxNumber,
+)
+from employers.services import problem_text
+from locket_client.types import Employer
+from onboarding.models import PayrollProcessor
+
+
+class RowState(TextChoices):
+    """What the processor sees for one employer, and what it can do about it."""
+
+    REQUESTED = "requested", _("Aangevraagd, nog niet aangemeld")
+    REGISTERED = "registered", _("Aangemeld, wacht op aanvraag")
+    PENDING = "pending", _("Wordt gekoppeld")
+    LINKED = "linked", _("Gekoppeld")
+    PROBLEM = "problem", _("Probleem")
+    NEEDS_ATTENTION = "needs_attention", _("Aandacht nodig")
+    AVAILABLE = "available", _("Zichtbaar in Loket.nl, geen aanvraag")
+
+
+REGISTRABLE_STATES = frozenset({RowState.REQUESTED, RowState.AVAILABLE})
+"""States in which the employer can be registered (it must also be visible in Loket.nl)."""
+
+_STATE_BY_LINK_STATUS = {
+    LinkStatus.AWAITING_REQUEST: RowState.REGISTERED,
+    LinkStatus.PENDING: RowState.PENDING,
+    LinkStatus.ACTIVE: RowState.LINKED,
+    LinkStatus.PROBLEM: RowState.PROBLEM,
+    LinkStatus.NEEDS_ATTENTION: RowState.NEEDS_ATTENTION,
+}
+_RECHECKABLE = frozenset({LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION})
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    """What the page shows of an employer request (cheaper than 10,000 model instances)."""
+
+    pk: int
+    company_name: str
+    kvk_number: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    status: str
+    problem_code: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    """What the page shows of a registration/link."""
+
+    pk: int
+    loket_employer_id: str
+    employer_name: str
+    kvk_number: str
+    request_id: int | None
+    status: str
+    problem_code: str
+    problem_detail: str
+
+
+# values_list() order = the summaries' field order
+_REQUEST_FIELDS = tuple(f.name if f.name != "pk" else "id" for f in fields(RequestSummary))
+_LINK_FIELDS = tuple(f.name if f.name != "pk" else "id" for f in fields(LinkSummary))
+
+
+@dataclass(slots=True)
+class Row:
+    """One employer on the Werkgevers page.
+
+    ``employer`` is ``None`` when the web-service user does not see it (or Loket.nl could not be
+    asked); ``request`` and ``link`` are ``None`` when there is none. ``step`` and ``message``
+    are set for a problem: the manual step that fixes it and what is wrong.
+    """
+
+    employer: Employer | None
+    request: RequestSummary | None = None
+    link: LinkSummary | None = None
+    state: str = ""
+    step: str = ""
+    message: str = ""
+    link_tax_numbers: tuple[str, ...] = ()
+    request_tax_numbers: tuple[str, ...] = ()
+    _haystack: str = field(default="", repr=False)
+
+    @property
+    def employer_id(self) -> str | None:
+        return self.employer.id if self.employer is not None else None
+
+    @property
+    def name(self) -> str:
+        if self.employer is not None:
+            return self.employer.name
+        if self.link is not None:
+            return self.link.employer_name
+        return self.request.company_name if self.request is not None else ""
+
+    @property
+    def kvk_number(self) -> str:
+        if self.employer is not None and self.employer.kvk_number:
+            return self.employer.kvk_number
+        if self.link is not None and self.link.kvk_number:
+            return self.link.kvk_number
+        return self.request.kvk_number if self.request is not None else ""
+
+    @property
+    def tax_numbers(self) -> tuple[str, ...]:
+        """The loonheffingennummers to show: Loket.nl's, else the link's, else the request's."""
+        if self.employer is not None:
+            return self.employer.payroll_tax_numbers
+        return self.link_tax_numbers or self.request_tax_numbers
+
+    @property
+    def can_register(self) -> bool:
+        return self.employer is not None and self.state in REGISTRABLE_STATES
+
+    @property
+    def can_recheck(self) -> bool:
+        link = self.link
+        return link is not None and link.request_id is not None and link.status in _RECHECKABLE
+
+    @property
+    def state_label(self) -> str:
+        return RowState(self.state).label
+
+    def matches(self, term: str) -> bool:
+        """Whether a (casefolded) search term occurs in the name, KvK or a loonheffingennummer."""
+        if not self._haystack:
+            numbers = [*self.tax_numbers, *self.link_tax_numbers, *self.request_tax_numbers]
+            self._haystack = "\x1f".join([self.name, self.kvk_number, *numbers]).casefold()
+        return term in self._haystack
+
+
+def _numbers_by_owner(rows: Iterable[tuple[int, str]]) -> dict[int, tuple[str, ...]]:
+    """Tax numbers grouped by request or link id, in number order (the query sorts them)."""
+    grouped: dict[int, tuple[str, ...]] = {}
+    for owner_id, number in rows:
+        grouped[owner_id] = (*grouped.get(owner_id, ()), number)
+    return grouped
+
+
+def _set_state(row: Row, *, loket_known: bool) -> None:
+    link, request = row.link, row.request
+    if link is not None:
+        row.state = _STATE_BY_LINK_STATUS.get(link.status, RowState.PROBLEM)
+        if row.state in (RowState.PROBLEM, RowState.NEEDS_ATTENTION):
+            row.step, row.message = problem_text(
+                link.problem_code or "NIET_ZICHTBAAR", link.problem_detail
+            )
+    elif request is not None:
+        if row.employer is not None:
+            row.state = RowState.REQUESTED
+        elif loket_known or request.problem_code:
+            # The employer asked, but the web-service user cannot see it (manual steps 2 and 3).
+            # Without Loket.nl's answer, the worker's last finding on the request stands.
+            row.state = RowState.PROBLEM
+            row.step, row.message = problem_text(request.problem_code or "NIET_ZICHTBAAR")
+        else:
+            row.state = RowState.REQUESTED  # visibility unknown while Loket.nl is down
+    else:
+        row.state = RowState.AVAILABLE
+
+
+@dataclass(slots=True)
+class _Index:
+    """Where a request may belong: rows by Loket.nl employer, by link, and by number and KvK."""
+
+    by_employer: dict[str, Row] = field(default_factory=dict)
+    by_link: dict[int, Row] = field(default_factory=dict)
+    by_number: dict[str, Row] = field(default_factory=dict)
+    by_kvk: dict[str, Row] = field(default_factory=dict)
+    unseen_by_number: dict[str, Row] = field(default_factory=dict)
+    unseen_by_kvk: dict[str, Row] = field(default_factory=dict)
+
+    def find(self, numbers: tuple[str, ...], kvk: str) -> Row | None:
+        """As the services match: a visible employer by loonheffingennummer, then by KvK; else
+        a link whose employer Loket.nl does not show (now), the same way."""
+        for by_number, by_kvk in (
+            (self.by_number, self.by_kvk),
+            (self.unseen_by_number, self.unseen_by_kvk),
+        ):
+            for number in numbers:
+                if number in by_number:
+                    return by_number[number]
+            if kvk in by_kvk:
+                return by_kvk[kvk]
+        return None
+
+
+def _requests(processor: PayrollProcessor) -> list[tuple[RequestSummary, tuple[str, ...]]]:
+    numbers = _numbers_by_owner(
+        RequestTaxNumber.objects.filter(request__processor=processor)
+        .exclude(request__status=RequestStatus.WITHDRAWN)
+        .order_by("number")
+        .values_list("request_id", "number")
+    )
+    rows = (
+        EmployerRequest.objects.filter(processor=processor)
+        .exclude(status=RequestStatus.WITHDRAWN)
+        .order_by("created_at", "id")
+        .values_list(*_REQUEST_FIELDS)
+    )
+    return [
+        (request, numbers.get(request.pk, ()))
+        for request in (RequestSummary(*values) for values in rows)
+    ]
+
+
+def _links(processor: PayrollProcessor) -> list[tuple[LinkSummary, tuple[str, ...]]]:
+    numbers = _numbers_by_owner(
+        LinkTaxNumber.objects.filter(link__processor=processor)
+        .order_by("number")
+        .values_list("link_id", "number")
+    )
+    rows = EmployerLink.objects.filter(processor=processor).order_by().values_list(*_LINK_FIELDS)
+    return [(link, numbers.get(link.pk, ())) for link in (LinkSummary(*values) for values in rows)]
+
+
+def _combine(view: LoketView | None, processor: PayrollProcessor) -> list[Row]:
+    """One row per visible employer, per link Loket.nl does not show, per request that fits
+    neither; a second request for an employer that already has one gets a row of its own."""
+    links = _links(processor)
+    link_by_employer = {link.loket_employer_id: link for link, _numbers in links}
+    rows: list[Row] = []
+    index = _Index()
+    for employer in view.employers if view is not None else ():
+        row = Row(employer=employer, link=link_by_employer.get(employer.id))
+        rows.append(row)
+        index.by_employer[employer.id] = row
+        for number in employer.payroll_tax_numbers:
+            index.by_number.setdefault(number, row)
+        if employer.kvk_number:
+            index.by_kvk.setdefault(employer.kvk_number, row)
+
+    for link, numbers in links:
+        row = index.by_employer.get(link.loket_employer_id)
+        if row is None:  # no longer visible in Loket.nl, or Loket.nl is down
+            row = Row(employer=None, link=link)
+            rows.append(row)
+            for number in numbers:
+                index.unseen_by_number.setdefault(number, row)
+            if link.kvk_number:
+                index.unseen_by_kvk.setdefault(link.kvk_number, row)
+        row.link_tax_numbers = numbers
+        index.by_link[link.pk] = row
+
+    link_by_request = {link.request_id: link for link, _numbers in links if link.request_id}
+    for request, numbers in _requests(processor):
+        if request.pk in link_by_request:
+            row = index.by_link[link_by_request[request.pk].pk]
+        else:
+            row = index.find(numbers, request.kvk_number)
+        if row is None:
+            rows.append(Row(employer=None, request=request, request_tax_numbers=numbers))
+        elif row.request is None and (
+            row.link is None or row.link.request_id in (None, request.pk)
+        ):
+            row.request, row.request_tax_numbers = request, numbers
+        else:
+            rows.append(
+                Row(
+                    employer=row.employer,
+                    link=row.link,
+                    request=request,
+                    link_tax_numbers=row.link_tax_numbers,
+                    request_tax_numbers=numbers,
+                )
+            )
+    return rows
+
+
+def werkgevers_overview(
+    *,
+    processor: PayrollProcessor,
+    view: LoketView | None,
+    state_filter: str | None = None,
+    query: str = "",
+) -> list[Row]:
+    """Every employer of ``processor``, sorted by name, optionally filtered by state and by a
+    search term (name, KvK or loonheffingennummer, case-insensitive).
+
+    ``view`` is the processor's Loket.nl view, or ``None`` when Loket.nl is unreachable: then the
+    rows come from the database alone and nothing can be registered. Four queries, whatever the
+    number of employers; time linear in it (plus the sort by name).
+    """
+    loket_known = view is not None
+    term = query.strip().casefold()
+    result = []
+    for row in _combine(view, processor):
+        _set_state(row, loket_known=loket_known)
+        if state_filter and row.state != state_filter:
+            continue
+        if term and not row.matches(term):
+            continue
+        result.append(row)
+    result.sort(key=lambda r: (r.name.casefold(), r.kvk_number))
+    return result
+
+
+def registrable_employer_ids(rows: Iterable[Row]) -> list[str]:
+    """The Loket.nl ids of the rows that can be registered, each once, in row order."""
+    return list(
+        dict.fromkeys(row.employer_id for row in rows if row.can_register and row.employer_id)
+    )
+
+
+__all__ = [
+    "REGISTRABLE_STATES",
+    "Row",
+    "RowState",
+    "registrable_employer_ids",
+    "werkgevers_overview",
+]

@@ -1,0 +1,336 @@
+"""The processor's Werkgevers page: its employers, their states, and registering them.
+
+Thin views (as ``onboarding.views.account``): the processor is always the one of the logged-in
+user (404 otherwise), the rows come from :func:`employers.selectors.werkgevers_overview`, every
+change goes through one service and ends in a redirect (POST/redirect/GET) back to the same
+filter, search and page.
+
+What the web-service user sees in Loket.nl comes from :func:`employers.loket_view.loket_view`
+(cached for ``LOKET_VIEW_TTL`` seconds). When Loket.nl cannot be reached the page still shows
+the requests and links from the database, with a notice, and nothing can be registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from employers import selectors, services
+from employers.loket_view import LoketView, loket_view
+from employers.loket_view import _key as loket_view_key
+from employers.models import EmployerLink
+from locket_client.errors import LoketError, LoketFault
+from onboarding.models import PayrollProcessor
+from onboarding.selectors import directory_search_term
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+STATE_PARAMETER = "status"
+SEARCH_PARAMETER = "q"
+PAGE_PARAMETER = "pagina"
+REFRESH_PARAMETER = "vernieuwen"
+ALL_PARAMETER = "alle"
+EMPLOYER_PARAMETER = "employer_id"
+
+LOKET_DOWN_TTL = 30
+"""Seconds the page stops asking Loket.nl after an outage or timeout (a refresh still asks):
+otherwise every page view would wait for the full ``LOKET_TIMEOUT`` again."""
+
+_MAX_EMPLOYER_ID_LENGTH = 36  # a GUID
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The page's filter, search and page number, as read from a query string or form."""
+
+    state: str = ""
+    query: str = ""
+    page: str = ""
+
+    @classmethod
+    def from_data(cls, data: QueryDict) -> Filters:
+        state = data.get(STATE_PARAMETER, "")
+        page = data.get(PAGE_PARAMETER, "").strip()
+        return cls(
+            state=state if state in selectors.RowState.values else "",
+            query=directory_search_term(data.get(SEARCH_PARAMETER)),
+            page=page if page.isascii() and page.isdigit() and len(page) < 10 else "",
+        )
+
+    def url(self, *, page: int | str | None = None) -> str:
+        params = {STATE_PARAMETER: self.state, SEARCH_PARAMETER: self.query}
+        params[PAGE_PARAMETER] = str(page) if page is not None else self.page
+        query = urlencode({name: value for name, value in params.items() if value})
+        base = reverse("employers:werkgevers")
+        return f"{base}?{query}" if query else base
+
+
+@dataclass(frozen=True, slots=True)
+class LoketData:
+    """The Loket.nl view for the page, when it was fetched, and why it is missing if it is."""
+
+    view: LoketView | None
+    fetched_at: dt.datetime | None
+    error: LoketError | None = None
+    refresh_failed: bool = False
+
+
+def _own_processor(request: HttpRequest) -> PayrollProcessor:
+    return get_object_or_404(PayrollProcessor, user=request.user)
+
+
+def _load_loket(processor: PayrollProcessor, *, refresh: bool) -> LoketData:
+    """The processor's Loket.nl view and its time; never raises for a Loket.nl failure.
+
+    ``LoketView`` carries no fetch time, so the page keeps its own next to the cached view
+    (same key, same lifetime). A cached view of unknown age (fetched by a worker) is fetched
+    again once, so that the time shown is always true.
+    """
+    key = loket_view_key(processor)
+    time_key, down_key = f"{key}:page-at", f"{key}:page-down"
+    fetched_at = cache.get(time_key)
+    if not refresh and fetched_at is None and cache.get(down_key) is not None:
+        return LoketData(view=None, fetched_at=None, error=_RecentlyDown())
+    fresh = refresh or fetched_at is None
+    try:
+        view = loket_view(processor, refresh=fresh)
+    except LoketError as error:
+        logger.info(
+            "Werkgevers page without Loket.nl for processor %s: %s", processor.pk, error.code
+        )
+        if error.retryable:
+            cache.set(down_key, True, LOKET_DOWN_TTL)
+        cached = cache.get(key) if fetched_at is not None else None
+        if cached is not None:  # a refresh failed: the data from before stays usable
+            return LoketData(view=cached, fetched_at=fetched_at, error=error, refresh_failed=True)
+        return LoketData(view=None, fetched_at=None, error=error)
+    if fresh:
+        fetched_at = timezone.now()
+        cache.set(time_key, fetched_at, settings.LOKET_VIEW_TTL)
+        cache.delete(down_key)
+    return LoketData(view=view, fetched_at=fetched_at)
+
+
+class _RecentlyDown(LoketError):
+    """Loket.nl failed a moment ago; not asked again yet."""
+
+    code = "STORING"
+    retryable = True
+
+
+def _notice(data: LoketData) -> dict[str, str] | None:
+    """What the page says about Loket.nl: unreachable, login refused, or missing rights."""
+    if data.error is not None:
+        if isinstance(data.error, LoketFault) and not data.error.retryable:
+            step, message = services.problem_text("INLOG_MISLUKT", data.error.code)
+            return {
+                "title": _("Loket.nl weigert uw webservicegebruiker"),
+                "step": step,
+                "message": message,
+            }
+        if data.refresh_failed:
+            message = _(
+                "Vernieuwen is niet gelukt. U ziet de gegevens van het laatste moment dat "
+                "Loket.nl wel bereikbaar was. Probeer het over enkele minuten opnieuw."
+            )
+        else:
+            message = _(
+                "U ziet hieronder de aanvragen en aanmeldingen die bij a.s.r. bekend zijn. "
+                "Welke werkgevers uw webservicegebruiker ziet en het aanmelden van werkgevers "
+                "volgen zodra Loket.nl weer bereikbaar is. Probeer het over enkele minuten opnieuw."
+            )
+        return {"title": _("Loket.nl is tijdelijk niet bereikbaar"), "step": "", "message": message}
+    access = data.view.access if data.view is not None else None
+    if access is not None and not access.has_required_party:
+        step, message = services.problem_text("VERKEERDE_WEBSERVICEPARTIJ", access.party)
+    elif access is not None and (access.missing_functions or access.missing_entities):
+        missing = ", ".join(access.missing_functions + access.missing_entities)
+        step, message = services.problem_text("AUTORISATIE_ONTBREEKT", missing)
+    else:
+        return None
+    return {
+        "title": _("Uw webservicegebruiker mist rechten in Loket.nl"),
+        "step": step,
+        "message": message,
+    }
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def werkgevers(request: HttpRequest) -> HttpResponse:
+    """The processor's employers: filter (``?status=``), search (``?q=``), page (``?pagina=``).
+
+    ``?vernieuwen=1``, or a POST (the "Vernieuwen" button), fetches the Loket.nl view again.
+    """
+    processor = _own_processor(request)
+    if request.method == "POST":
+        filters = Filters.from_data(request.POST)
+        data = _load_loket(processor, refresh=True)
+        notice = _notice(data) if data.error is not None else None
+        if notice is None:
+            messages.success(request, _("De gegevens uit Loket.nl zijn vernieuwd."))
+        else:
+            messages.error(request, f"{notice['title']}. {notice['message']}")
+        return redirect(filters.url())
+
+    filters = Filters.from_data(request.GET)
+    data = _load_loket(processor, refresh=request.GET.get(REFRESH_PARAMETER) == "1")
+    rows = selectors.werkgevers_overview(processor=processor, view=data.view, query=filters.query)
+    counts = Counter(row.state for row in rows)
+    if filters.state:
+        rows = [row for row in rows if row.state == filters.state]
+    can_register = processor.is_confirmed and data.view is not None
+    page = Paginator(rows, PAGE_SIZE).get_page(filters.page or 1)
+    return render(
+        request,
+        "employers/werkgevers.html",
+        {
+            "processor": processor,
+            "filters": filters,
+            "page": page,
+            "rows": page.object_list,
+            "total": len(rows),
+            "registrable_total": sum(1 for row in rows if row.can_register) if can_register else 0,
+            "can_register": can_register,
+            "state_choices": [
+                (value, label, counts.get(value, 0)) for value, label in selectors.RowState.choices
+            ],
+            "all_count": sum(counts.values()),
+            "fetched_at": data.fetched_at,
+            "notice": _notice(data),
+            "previous_url": filters.url(page=page.previous_page_number())
+            if page.has_previous()
+            else "",
+            "next_url": filters.url(page=page.next_page_number()) if page.has_next() else "",
+            "page_links": [
+                (number, filters.url(page=number))
+                for number in page.paginator.get_elided_page_range(page.number, on_each_side=2)
+            ],
+        },
+    )
+
+
+def _employer_ids(request: HttpRequest) -> list[str]:
+    return [
+        value
+        for value in request.POST.getlist(EMPLOYER_PARAMETER)
+        if 0 < len(value) <= _MAX_EMPLOYER_ID_LENGTH and value.isprintable()
+    ]
+
+
+def _register_message(result: services.RegisterResult) -> str:
+    parts = [
+        ngettext(
+            "%(count)d werkgever aangemeld.", "%(count)d werkgevers aangemeld.", result.created
+        )
+        % {"count": result.created}
+    ]
+    if result.pending:
+        parts.append(
+            ngettext(
+                "%(count)d daarvan heeft de koppeling al aangevraagd en wordt nu gekoppeld.",
+                "%(count)d daarvan hebben de koppeling al aangevraagd en worden nu gekoppeld.",
+                result.pending,
+            )
+            % {"count": result.pending}
+        )
+    if result.created > result.pending:
+        parts.append(_("De andere wachten op de aanvraag van de werkgever."))
+    if result.already:
+        parts.append(
+            ngettext(
+                "%(count)d werkgever was al aangemeld.",
+                "%(count)d werkgevers waren al aangemeld.",
+                result.already,
+            )
+            % {"count": result.already}
+        )
+    if result.unknown:
+        parts.append(
+            ngettext(
+                "%(count)d werkgever staat niet (meer) in Loket.nl en is niet aangemeld.",
+                "%(count)d werkgevers staan niet (meer) in Loket.nl en zijn niet aangemeld.",
+                result.unknown,
+            )
+            % {"count": result.unknown}
+        )
+    return " ".join(parts)
+
+
+@login_required
+@require_POST
+def werkgevers_register(request: HttpRequest) -> HttpResponse:
+    """Register the ticked employers (``employer_id``), or with ``alle=1`` every employer that
+    matches the current filter and search and can be registered, on every page."""
+    processor = _own_processor(request)
+    filters = Filters.from_data(request.POST)
+    back = redirect(filters.url())
+    try:
+        view = loket_view(processor)
+    except LoketError:
+        messages.error(
+            request,
+            _("Loket.nl is tijdelijk niet bereikbaar. Er is niets aangemeld; probeer het later."),
+        )
+        return back
+    if request.POST.get(ALL_PARAMETER) == "1":
+        rows = selectors.werkgevers_overview(
+            processor=processor, view=view, state_filter=filters.state or None, query=filters.query
+        )
+        employer_ids = selectors.registrable_employer_ids(rows)
+    else:
+        employer_ids = _employer_ids(request)
+    if not employer_ids:
+        messages.warning(request, _("Er is geen werkgever gekozen om aan te melden."))
+        return back
+    try:
+        result = services.links_register(
+            processor=processor, employer_ids=employer_ids, by=request.user, view=view
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(request, _register_message(result))
+    return back
+
+
+@login_required
+@require_POST
+def werkgevers_recheck(request: HttpRequest, link_id: int) -> HttpResponse:
+    """Check a link with a problem again, after the processor fixed it in Loket.nl."""
+    processor = _own_processor(request)
+    link = get_object_or_404(EmployerLink, pk=link_id, processor=processor)
+    back = redirect(Filters.from_data(request.POST).url())
+    # The processor has just changed something in Loket.nl: the check must not use the view
+    # cached from before that. A failure here is the worker's to retry.
+    _load_loket(processor, refresh=True)
+    try:
+        services.link_recheck_request(link=link, actor=request.user, actor_label="salarisverwerker")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(
+        request,
+        _("De koppeling met %(name)s wordt opnieuw gecontroleerd.") % {"name": link.employer_name},
+    )
+    return back

@@ -1,0 +1,538 @@
+"""The processor's Werkgevers page against the Loket.nl sandbox, tasks in-process."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from employers import services
+from employers.loket_view import LoketView, loket_view
+from employers.loket_view import _key as loket_view_key
+from employers.models import (
+    EmployerLink,
+    EmployerRequest,
+    LinkStatus,
+    LinkTaxNumber,
+    RequestStatus,
+    RequestTaxNumber,
+)
+from tests.employers.conftest import E1, E2, E3, E4, make_processor
+from tests.onboarding.factories import StaffUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("employers:werkgevers")
+REGISTER = reverse("employers:werkgevers_register")
+E1_NUMBER = "144068989L01"
+E4_NUMBER = "211946217L01"
+
+
+def _with_user(processor):
+    processor.user = UserFactory()
+    processor.save(update_fields=["user"])
+    return processor
+
+
+@pytest.fixture
+def owner(processor):
+    return _with_user(processor)
+
+
+@pytest.fixture
+def logged_in(client, owner):
+    client.force_login(owner.user)
+    return client
+
+
+def _request(processor, capture, number=E1_NUMBER, kvk="12345678", name="Bakkerij Van Dijk B.V."):
+    with capture(execute=True):
+        return services.request_submit(
+            company_name=name,
+            kvk_number=kvk,
+            tax_numbers=[number],
+            contact_name="Jan van Dijk",
+            contact_email="jan@bakkerij.example",
+            processor=processor,
+        )
+
+
+def _parsed(html: str) -> dict[str, tuple[str, str]]:
+    """Employer name → (its state, the text of its row, tags stripped and spaces collapsed)."""
+    rows = {}
+    for state, row in re.findall(
+        r'<tr class="werkgever werkgever--([a-z_]+)">(.*?)</tr>', html, flags=re.S
+    ):
+        name = re.search(r'<th scope="row" class="werkgever__name">(.*?)</th>', row).group(1)
+        rows[name] = (state, " ".join(re.sub(r"<[^>]+>", " ", row).split()))
+    return rows
+
+
+def _rows(html: str) -> dict[str, str]:
+    return {name: text for name, (_, text) in _parsed(html).items()}
+
+
+def _state(html: str, name: str) -> str:
+    rows = _parsed(html)
+    assert name in rows, f"no row for {name}"
+    return rows[name][0]
+
+
+def _checkboxes(html: str) -> list[str]:
+    return re.findall(r'<input type="checkbox" name="employer_id" value="([^"]+)"', html)
+
+
+def _inline_code(html: str) -> list[str]:
+    return (
+        re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        + re.findall(r"<style\b", html)
+        + re.findall(r"\sstyle=", html)
+        + re.findall(r"\son[a-z]+=", html)
+    )
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def test_the_page_requires_login(client, owner):
+    response = client.get(PAGE)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("onboarding:login"))
+
+
+def test_a_user_without_a_processor_gets_a_404(client, loket_settings):
+    client.force_login(StaffUserFactory())
+
+    assert client.get(PAGE).status_code == 404
+
+
+def test_the_dashboard_links_to_the_page(logged_in):
+    html = logged_in.get(reverse("onboarding:dashboard")).content.decode()
+
+    assert f'<a href="{PAGE}">Werkgevers</a>' in html
+
+
+def test_another_processors_requests_and_links_are_never_shown(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    other = _with_user(make_processor("ws-andere-partij", n=2))
+    _request(other, django_capture_on_commit_callbacks, name="Geheim Bedrijf B.V.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.links_register(processor=other, employer_ids=[E1], by=None)
+    assert EmployerLink.objects.get().processor == other
+
+    html = logged_in.get(PAGE).content.decode()
+
+    assert "Geheim Bedrijf" not in html
+    assert "jan@bakkerij.example" not in html
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "available"
+    assert _state(html, "Installatiebedrijf De Vries B.V.") == "available"
+
+
+# --- states ------------------------------------------------------------------------------------
+
+
+def test_each_employer_shows_its_state_with_the_step_for_a_problem(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+    _request(
+        owner,
+        django_capture_on_commit_callbacks,
+        number=E4_NUMBER,
+        kvk="45678901",
+        name="Transport Jansen B.V.",
+    )
+
+    response = logged_in.get(PAGE)
+
+    html = response.content.decode()
+    rows = _rows(html)
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    assert _inline_code(html) == []
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "requested"
+    assert "Jan van Dijk" in rows["Bakkerij Van Dijk B.V."]
+    assert _state(html, "Transport Jansen B.V.") == "problem"
+    assert "Handleiding: stap 2 en 3" in rows["Transport Jansen B.V."]
+    assert "ziet deze werkgever niet in Loket.nl" in rows["Transport Jansen B.V."]
+    assert E4_NUMBER in rows["Transport Jansen B.V."]
+    assert _state(html, "Installatiebedrijf De Vries B.V.") == "available"
+    assert _state(html, "Zorggroep Tilburg") == "available"
+    # E4 is not visible to ws-benefits: it cannot be registered; the three others can.
+    assert sorted(_checkboxes(html)) == [E1, E2, E3]
+    assert "Gegevens uit Loket.nl van" in html
+
+
+def test_registering_a_requested_employer_links_it(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    request = _request(owner, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(REGISTER, {"employer_id": [E1]})
+
+    html = logged_in.get(response["Location"]).content.decode()
+    link = EmployerLink.objects.get()
+    assert response["Location"] == PAGE
+    assert "1 werkgever aangemeld." in html
+    assert "wordt nu gekoppeld" in html
+    assert (link.loket_employer_id, link.status, link.request) == (E1, LinkStatus.ACTIVE, request)
+    assert link.registered_by == owner.user
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "linked"
+    assert E1 not in _checkboxes(html)
+
+
+def test_registering_before_the_request_shows_registered_then_linked(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(REGISTER, {"employer_id": [E2]}, follow=True)
+
+    html = response.content.decode()
+    assert "De andere wachten op de aanvraag van de werkgever." in html
+    assert _state(html, "Installatiebedrijf De Vries B.V.") == "registered"
+
+    _request(
+        owner,
+        django_capture_on_commit_callbacks,
+        number="173718528L02",
+        kvk="23456789",
+        name="De Vries",
+    )
+
+    html = logged_in.get(PAGE).content.decode()
+    assert _state(html, "Installatiebedrijf De Vries B.V.") == "linked"
+    assert "De Vries</th>" not in html  # one row: the request belongs to the registered employer
+
+
+def test_registering_again_counts_it_as_already_registered(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(REGISTER, {"employer_id": [E2]})
+        response = logged_in.post(REGISTER, {"employer_id": [E2, E4, "x" * 80]}, follow=True)
+
+    html = response.content.decode()
+    assert EmployerLink.objects.count() == 1
+    assert "0 werkgevers aangemeld. 1 werkgever was al aangemeld." in html
+    assert "1 werkgever staat niet (meer) in Loket.nl" in html
+
+
+def test_registering_nothing_says_so(logged_in, owner):
+    response = logged_in.post(REGISTER, {"status": "available"}, follow=True)
+
+    assert response.redirect_chain == [(f"{PAGE}?status=available", 302)]
+    assert "Er is geen werkgever gekozen" in response.content.decode()
+    assert not EmployerLink.objects.exists()
+
+
+def test_select_all_matching_registers_every_matching_employer_across_pages(
+    client, loket_settings, django_capture_on_commit_callbacks
+):
+    groot = _with_user(make_processor("ws-groot"))
+    client.force_login(groot.user)
+    # "Groot Werkgever 000" matches employers 00001 to 00099: two pages of 50.
+    first_page = client.get(PAGE, {"q": "Groot Werkgever 000"}).content.decode()
+    assert "99 werkgevers." in first_page
+    assert "Pagina 1 van 2" in first_page
+    assert len(_checkboxes(first_page)) == 50
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REGISTER, {"q": "Groot Werkgever 000", "alle": "1", "pagina": "2"})
+
+    names = set(EmployerLink.objects.values_list("employer_name", flat=True))
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}?q=Groot+Werkgever+000&pagina=2"
+    assert len(names) == 99
+    assert names == {f"Groot Werkgever {n:05d} B.V." for n in range(1, 100)}
+    assert LinkTaxNumber.objects.count() == 99
+    html = client.get(PAGE, {"q": "Groot Werkgever 000", "status": "registered"}).content.decode()
+    assert "99 werkgevers." in html
+    assert _checkboxes(html) == []
+
+
+def test_select_all_matching_respects_the_state_filter(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(REGISTER, {"status": "requested", "alle": "1"})
+
+    assert list(EmployerLink.objects.values_list("loket_employer_id", "status")) == [
+        (E1, LinkStatus.ACTIVE)
+    ]
+
+
+def test_filter_and_search_narrow_the_rows(logged_in, owner, django_capture_on_commit_callbacks):
+    _request(owner, django_capture_on_commit_callbacks)
+
+    by_state = logged_in.get(PAGE, {"status": "requested"}).content.decode()
+    by_number = logged_in.get(PAGE, {"q": "173718528l02"}).content.decode()
+    by_kvk = logged_in.get(PAGE, {"q": "34567890"}).content.decode()
+    nonsense = logged_in.get(PAGE, {"status": "<b>", "q": "\x00zzz", "pagina": "x"})
+
+    assert list(_rows(by_state)) == ["Bakkerij Van Dijk B.V."]
+    assert list(_rows(by_number)) == ["Installatiebedrijf De Vries B.V."]
+    assert list(_rows(by_kvk)) == ["Zorggroep Tilburg"]
+    assert nonsense.status_code == 200
+    assert "Geen werkgevers gevonden" in nonsense.content.decode()
+
+
+# --- Loket.nl: refresh, outage ------------------------------------------------------------------
+
+
+def _stale_view(processor) -> None:
+    """Put an old answer in the cache, as if fetched before the team changed in Loket.nl."""
+    current = loket_view(processor)
+    key = loket_view_key(processor)
+    cache.set(key, LoketView(access=current.access, employers=()), 300)
+    cache.set(f"{key}:page-at", timezone.now(), 300)
+
+
+def test_the_cached_view_is_used_until_the_processor_refreshes(logged_in, owner):
+    _stale_view(owner)
+
+    stale = logged_in.get(PAGE).content.decode()
+    fresh = logged_in.get(PAGE, {"vernieuwen": "1"}).content.decode()
+
+    assert _rows(stale) == {}
+    assert sorted(_checkboxes(fresh)) == [E1, E2, E3]
+
+
+def test_the_refresh_button_fetches_again_and_returns_to_the_filter(logged_in, owner):
+    _stale_view(owner)
+
+    response = logged_in.post(PAGE, {"vernieuwen": "1", "q": "Zorg"}, follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain == [(f"{PAGE}?q=Zorg", 302)]
+    assert "De gegevens uit Loket.nl zijn vernieuwd." in html
+    assert list(_rows(html)) == ["Zorggroep Tilburg"]
+
+
+def test_when_loket_is_down_the_page_still_shows_requests_and_links(
+    client, loket_settings, django_capture_on_commit_callbacks
+):
+    down = _with_user(make_processor("ws-benefits", n=3))
+    _request(down, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.links_register(processor=down, employer_ids=[E2], by=None)
+    down.omgevingscode = "STORING"
+    down.save(update_fields=["omgevingscode"])
+    client.force_login(down.user)
+
+    response = client.get(PAGE)
+    again = client.get(PAGE, {"vernieuwen": "1"})
+    register = client.post(REGISTER, {"employer_id": [E3]}, follow=True)
+    refresh = client.post(PAGE, {"vernieuwen": "1"}, follow=True)
+
+    html = response.content.decode()
+    assert response.status_code == again.status_code == 200
+    assert "Loket.nl is tijdelijk niet bereikbaar" in html
+    assert "Loket.nl is tijdelijk niet bereikbaar" in again.content.decode()
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "requested"
+    assert _state(html, "Installatiebedrijf De Vries B.V.") == "registered"
+    assert _checkboxes(html) == []
+    assert "Loket.nl is tijdelijk niet bereikbaar. Er is niets aangemeld" in (
+        register.content.decode()
+    )
+    assert refresh.status_code == 200
+    assert "Loket.nl is tijdelijk niet bereikbaar." in refresh.content.decode()
+    assert EmployerLink.objects.count() == 1
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+def _bulk(processor, count: int, *, start: int = 0) -> None:
+    """``count`` requests and ``count`` links in every state, none visible in Loket.nl."""
+    now = timezone.now()
+    requests = EmployerRequest.objects.bulk_create(
+        EmployerRequest(
+            company_name=f"Werkgever {n}",
+            kvk_number=f"{70_000_000 + n}",
+            contact_name="Contact",
+            contact_email="c@example.nl",
+            processor=processor,
+            consent_at=now,
+        )
+        for n in range(start, start + count)
+    )
+    RequestTaxNumber.objects.bulk_create(
+        RequestTaxNumber(request=r, number=f"{500_000_000 + i + start:09d}L01")
+        for i, r in enumerate(requests)
+    )
+    statuses = list(LinkStatus)
+    links = EmployerLink.objects.bulk_create(
+        EmployerLink(
+            processor=processor,
+            loket_employer_id=f"link-{n}",
+            employer_name=f"Aangemeld {n}",
+            status=statuses[n % len(statuses)],
+            request=requests[n - start]
+            if statuses[n % len(statuses)] != "awaiting_request"
+            else None,
+            activated_at=now,
+            problem_code="NIET_ZICHTBAAR",
+        )
+        for n in range(start, start + count)
+    )
+    LinkTaxNumber.objects.bulk_create(
+        LinkTaxNumber(link=link, number=f"{600_000_000 + i + start:09d}L01")
+        for i, link in enumerate(links)
+    )
+
+
+def _queries(client, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAGE, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_page_costs_the_same_queries_for_10_or_300_employers(logged_in, owner):
+    logged_in.get(PAGE)  # the Loket.nl view is cached from here on
+    _bulk(owner, 10)
+    small = _queries(logged_in)
+    small_filtered = _queries(logged_in, status="problem", q="werkgever")
+
+    _bulk(owner, 290, start=10)
+    large = _queries(logged_in)
+    large_filtered = _queries(logged_in, status="problem", q="werkgever")
+
+    assert small == large
+    assert small_filtered == large_filtered
+
+
+# --- re-check ----------------------------------------------------------------------------------
+
+
+def _problem_link(processor, capture) -> EmployerLink:
+    request = _request(processor, capture)
+    return EmployerLink.objects.create(
+        processor=processor,
+        loket_employer_id=E1,
+        employer_name="Bakkerij Van Dijk B.V.",
+        request=request,
+        status=LinkStatus.PROBLEM,
+        problem_code="NIET_ZICHTBAAR",
+    )
+
+
+def test_a_link_with_a_problem_can_be_checked_again(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    link = _problem_link(owner, django_capture_on_commit_callbacks)
+    url = reverse("employers:werkgevers_recheck", args=[link.pk])
+    assert f'formaction="{url}"' in logged_in.get(PAGE).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(url, {"status": "problem"}, follow=True)
+
+    link.refresh_from_db()
+    assert response.redirect_chain == [(f"{PAGE}?status=problem", 302)]
+    assert "wordt opnieuw gecontroleerd" in response.content.decode()
+    assert link.status == LinkStatus.ACTIVE
+    assert EmployerRequest.objects.get().status == RequestStatus.LINKED
+
+
+def test_a_link_without_a_problem_is_not_checked_again(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(REGISTER, {"employer_id": [E2]})
+    link = EmployerLink.objects.get()
+
+    response = logged_in.post(reverse("employers:werkgevers_recheck", args=[link.pk]), follow=True)
+
+    link.refresh_from_db()
+    assert "kan nu niet opnieuw worden gecontroleerd" in response.content.decode()
+    assert link.status == LinkStatus.AWAITING_REQUEST
+
+
+def test_another_processors_link_cannot_be_checked_again(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    other = make_processor("ws-zonder-team", n=2)
+    link = _problem_link(other, django_capture_on_commit_callbacks)
+
+    response = logged_in.post(reverse("employers:werkgevers_recheck", args=[link.pk]))
+
+    link.refresh_from_db()
+    assert response.status_code == 404
+    assert link.status == LinkStatus.PROBLEM
+
+
+def test_register_and_recheck_accept_only_post(logged_in, owner):
+    assert logged_in.get(REGISTER).status_code == 405
+    assert logged_in.get(reverse("employers:werkgevers_recheck", args=[1])).status_code == 405
+    assert not EmployerLink.objects.exists()
+
+
+# --- 10,000 employers --------------------------------------------------------------------------
+
+
+def test_the_page_renders_10000_employers_within_a_second(
+    client, loket_settings, django_capture_on_commit_callbacks
+):
+    """ws-groot sees 10,000 employers; each has a request and a registration (a mix of states).
+    The measured page is a warm one: the Loket.nl view is cached, as it is for ``LOKET_VIEW_TTL``
+    seconds after any fetch."""
+    groot = _with_user(make_processor("ws-groot"))
+    employers = loket_view(groot).employers
+    assert len(employers) == 10_000
+    now = timezone.now()
+    requests = EmployerRequest.objects.bulk_create(
+        EmployerRequest(
+            company_name=e.name,
+            kvk_number=e.kvk_number,
+            contact_name="Contact",
+            contact_email="c@example.nl",
+            processor=groot,
+            consent_at=now,
+        )
+        for e in employers
+    )
+    RequestTaxNumber.objects.bulk_create(
+        RequestTaxNumber(request=r, number=e.payroll_tax_numbers[0])
+        for r, e in zip(requests, employers, strict=True)
+    )
+    links = EmployerLink.objects.bulk_create(
+        EmployerLink(
+            processor=groot,
+            loket_employer_id=e.id,
+            employer_name=e.name,
+            kvk_number=e.kvk_number,
+            request=r,
+            status=LinkStatus.ACTIVE if n % 4 else LinkStatus.PENDING,
+            activated_at=now,
+        )
+        for n, (r, e) in enumerate(zip(requests[:7_500], employers[:7_500], strict=True))
+    )
+    LinkTaxNumber.objects.bulk_create(
+        LinkTaxNumber(link=link, number=e.payroll_tax_numbers[0])
+        for link, e in zip(links, employers[:7_500], strict=True)
+    )
+    client.force_login(groot.user)
+    client.get(PAGE)  # warm: the session, the template cache
+
+    timings = []
+    for params in ({}, {"pagina": "150"}, {"status": "requested", "q": "werkgever 09"}):
+        started = time.perf_counter()
+        response = client.get(PAGE, params)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+
+    html = response.content.decode()
+    assert "Alles selecteren wat aan het filter voldoet" in html
+    assert "1000 werkgevers." in html  # 09000..09999: not registered, so "requested"
+    assert max(timings) <= 1000, timings
