@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -59,3 +60,22 @@ def _celery_mode(request):
     elif not app.conf.task_always_eager:
         use_in_process()
     return
+
+
+@pytest.fixture
+def everything_at_debug(caplog):
+    """Every logger at DEBUG, propagating to ``caplog`` (for the secret canaries)."""
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+    ]
+    saved = [(lg, lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.DEBUG)
+        lg.propagate = True
+        lg.disabled = False
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    for lg, level, propagate, disabled in saved:
+        lg.setLevel(level)
+        lg.propagate = propagate
+        lg.disabled = disabled

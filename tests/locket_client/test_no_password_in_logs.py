@@ -3,8 +3,6 @@ output, and no error, whatever the client does."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from locket_client.client import LoketClient
@@ -14,24 +12,6 @@ from tests.conftest import demo_credentials
 
 CANARY = "Kanarie-7f3b9c-Wachtwoord!"
 E1 = "00000000-0000-4000-8000-000000001001"
-
-
-@pytest.fixture
-def everything_at_debug(caplog):
-    loggers = [logging.getLogger()] + [
-        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-    ]
-    saved = [(lg, lg.level, lg.propagate, lg.disabled) for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-        lg.propagate = True
-        lg.disabled = False
-    caplog.set_level(logging.DEBUG)
-    yield caplog
-    for lg, level, propagate, disabled in saved:
-        lg.setLevel(level)
-        lg.propagate = propagate
-        lg.disabled = disabled
 
 
 def test_the_password_reaches_no_log_output_or_error(everything_at_debug, sandbox, capsys):

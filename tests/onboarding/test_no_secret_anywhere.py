@@ -4,8 +4,6 @@ record (every logger at DEBUG), no e-mail, no admin page and not in clear text i
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -15,24 +13,6 @@ from django.urls import reverse
 from onboarding.models import PayrollProcessor
 
 CANARY = "Kanarie-Overal-5d2e!"
-
-
-@pytest.fixture
-def everything_at_debug(caplog):
-    loggers = [logging.getLogger()] + [
-        logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
-    ]
-    saved = [(lg, lg.level, lg.propagate, lg.disabled) for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.DEBUG)
-        lg.propagate = True
-        lg.disabled = False
-    caplog.set_level(logging.DEBUG)
-    yield caplog
-    for lg, level, propagate, disabled in saved:
-        lg.setLevel(level)
-        lg.propagate = propagate
-        lg.disabled = disabled
 
 
 @pytest.mark.django_db
