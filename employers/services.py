@@ -429,16 +429,12 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
                 pk__in=link_ids, processor_id=processor_id, status=LinkStatus.PENDING
             ).values_list("pk", flat=True)
         )
-        for link_id in ids:
-            outcome = _activate_one(link_id, visible, view_problem, trigger)
-            if outcome is None:
-                skipped += 1
-            elif outcome:
-                activated.append(link_id)
-                notify.add(processor_id)
-            else:
-                problems += 1
-                notify.add(processor_id)
+        done, failed, missed = _activate_chunk(ids, visible, view_problem, trigger)
+        activated += done
+        problems += failed
+        skipped += missed
+        if done or failed:
+            notify.add(processor_id)
     if activated:
         _enqueue_task("send_link_active_mails", activated)
     for processor_id in notify:
@@ -491,77 +487,99 @@ def processor_digest_claim(*, processor_id: int) -> tuple[list[EmployerLink], li
     return active, problem
 
 
-def _activate_one(
-    link_id: int, visible: frozenset[str], view_problem: tuple[str, str] | None, trigger: str
-) -> bool | None:
+def _activate_chunk(
+    link_ids: list[int],
+    visible: frozenset[str],
+    view_problem: tuple[str, str] | None,
+    trigger: str,
+) -> tuple[list[int], int, int]:
+    """Decide a chunk of one processor's pending links in ONE transaction.
+
+    The rows are claimed with ``FOR UPDATE SKIP LOCKED`` and acted on only while pending, so a
+    second delivery or a second worker finds nothing to do; a worker killed inside rolls the
+    whole chunk back and the redelivered task decides it again. A few statements per chunk, not
+    per link. Returns (activated ids, number of problems, number skipped).
+    """
     with transaction.atomic():
-        link = (
+        links = list(
             EmployerLink.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=link_id, status=LinkStatus.PENDING)
-            .first()
+            .filter(pk__in=link_ids, status=LinkStatus.PENDING)
+            .only("pk", "status", "loket_employer_id", "request_id", "processor_id")
         )
-        if link is None:
-            return None  # another worker has it, or it is done
+        if not links:
+            return [], 0, len(link_ids)
         now = timezone.now()
-        previous = link.status
-        link.checked_at = now
-        link.link_requested_at = None
-        if view_problem is not None:
-            link.status = LinkStatus.PROBLEM
-            link.problem_code, link.problem_detail = view_problem[0], view_problem[1][:300]
-        elif link.loket_employer_id not in visible:
-            link.status = LinkStatus.PROBLEM
-            link.problem_code, link.problem_detail = "NIET_ZICHTBAAR", ""
-        else:
-            link.status = LinkStatus.ACTIVE
-            link.problem_code = link.problem_detail = ""
-            link.activated_at = now
-        link.save(
-            update_fields=[
-                "status",
-                "problem_code",
-                "problem_detail",
-                "checked_at",
-                "link_requested_at",
-                "activated_at",
-            ]
-        )
-        EmployerEvent.objects.create(
-            link=link,
-            from_status=previous,
-            to_status=link.status,
-            actor_label=trigger,
-            note=link.problem_code,
-        )
-        if link.status == LinkStatus.ACTIVE:
-            # This request, and any other open request of the same processor naming one of the
-            # employer's numbers (an employer may ask per loonheffingennummer), is now linked.
-            siblings = RequestTaxNumber.objects.filter(
-                is_open=True,
-                request__processor_id=link.processor_id,
-                number__in=link.tax_numbers.values("number"),
-            ).values("request_id")
-            request_ids = list(
-                EmployerRequest.objects.filter(status=RequestStatus.OPEN)
-                .filter(Q(pk=link.request_id) | Q(pk__in=siblings))
-                .values_list("pk", flat=True)
+        outcome: dict[tuple[str, str, str], list[EmployerLink]] = {}
+        for link in links:
+            if view_problem is not None:
+                key = (LinkStatus.PROBLEM, view_problem[0], view_problem[1][:300])
+            elif link.loket_employer_id not in visible:
+                key = (LinkStatus.PROBLEM, "NIET_ZICHTBAAR", "")
+            else:
+                key = (LinkStatus.ACTIVE, "", "")
+            outcome.setdefault(key, []).append(link)
+        events = []
+        for (status, code, detail), group in outcome.items():
+            EmployerLink.objects.filter(pk__in=[link.pk for link in group]).update(
+                status=status,
+                problem_code=code,
+                problem_detail=detail,
+                checked_at=now,
+                link_requested_at=None,
+                activated_at=now if status == LinkStatus.ACTIVE else None,
             )
-            if request_ids:
-                EmployerRequest.objects.filter(pk__in=request_ids).update(
-                    status=RequestStatus.LINKED
+            events += [
+                _event(
+                    link=link,
+                    from_status=link.status,
+                    to_status=status,
+                    actor_label=trigger,
+                    note=code,
                 )
-                RequestTaxNumber.objects.filter(request_id__in=request_ids).update(is_open=False)
-                EmployerEvent.objects.bulk_create(
-                    _event(
-                        request=EmployerRequest(pk=request_id),
-                        from_status=RequestStatus.OPEN,
-                        to_status=RequestStatus.LINKED,
-                        actor_label=trigger,
-                    )
-                    for request_id in request_ids
-                )
-            return True
-        return False
+                for link in group
+            ]
+        active = [
+            link
+            for (status, _c, _d), group in outcome.items()
+            if status == LinkStatus.ACTIVE
+            for link in group
+        ]
+        if active:
+            events += _link_requests(active, trigger)
+        EmployerEvent.objects.bulk_create(events, batch_size=1000)
+    activated = [link.pk for link in active]
+    return activated, len(links) - len(activated), len(link_ids) - len(links)
+
+
+def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEvent]:
+    """Mark linked: the requests of the activated links, and any other open request of the same
+    processor naming one of their numbers (an employer may ask per loonheffingennummer)."""
+    processor_ids = {link.processor_id for link in active}
+    siblings = RequestTaxNumber.objects.filter(
+        is_open=True,
+        request__processor_id__in=processor_ids,
+        number__in=LinkTaxNumber.objects.filter(link__in=[link.pk for link in active]).values(
+            "number"
+        ),
+    ).values("request_id")
+    request_ids = list(
+        EmployerRequest.objects.filter(status=RequestStatus.OPEN)
+        .filter(Q(pk__in=[link.request_id for link in active]) | Q(pk__in=siblings))
+        .values_list("pk", flat=True)
+    )
+    if not request_ids:
+        return []
+    EmployerRequest.objects.filter(pk__in=request_ids).update(status=RequestStatus.LINKED)
+    RequestTaxNumber.objects.filter(request_id__in=request_ids).update(is_open=False)
+    return [
+        _event(
+            request=EmployerRequest(pk=request_id),
+            from_status=RequestStatus.OPEN,
+            to_status=RequestStatus.LINKED,
+            actor_label=trigger,
+        )
+        for request_id in request_ids
+    ]
 
 
 def find_employer(view: LoketView, *, numbers: Sequence[str], kvk: str) -> str | None:

@@ -290,9 +290,8 @@ def _kill_mid_task(
         # The sandbox logs a request once it has answered it: after the first answer
         # (ControleerToegang, TRAAG_DELAY s) the task waits for GeefWerkgevers.
         wait_for(lambda: any("POST" in r.getMessage() for r in caplog.records), timeout=15)
-        doomed.kill()
     finally:
-        doomed.kill()
+        doomed.kill()  # the SIGKILL under test (and the cleanup when something above failed)
     assert "succeeded" not in doomed.log()
     # The message was handed out but never acknowledged: Redis still holds it.
     tags = queue.zrange("unacked_index", 0, -1, withscores=True)
