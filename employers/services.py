@@ -404,6 +404,7 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     """
     pending = list(
         EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING)
+        .order_by()  # the model's ordering would leak into DISTINCT and repeat processors
         .values_list("processor_id", flat=True)
         .distinct()
     )
