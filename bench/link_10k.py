@@ -36,7 +36,8 @@ the requests, and enqueues the linking tasks in chunks after commit). Measured:
   client with a logged-in processor user: first with an empty view cache (a live fetch), then
   five times warm.
 
-``--profile`` adds cProfile's top entries for the in-process linking of 200 links.
+``--profile`` adds cProfile's top entries for the in-process linking of 200 links and for one
+warm render of the Werkgevers page.
 
 Last line: ``RESULT link_10k_s=… queries_per_employer_1k=… queries_per_employer_10k=…
 werkgevers_page_ms=…``. Queries per employer = the queries of ``links_register`` / N plus the
@@ -549,7 +550,7 @@ class PageRun:
     queries: int
 
 
-def render_page(processor) -> PageRun:
+def render_page(processor, *, profile: bool) -> PageRun:
     from django.core.cache import cache
     from django.test import Client
 
@@ -571,7 +572,15 @@ def render_page(processor) -> PageRun:
             warm.append((time.monotonic() - start) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{PAGE} gaf HTTP {response.status_code}")
-    return PageRun(status=200, cold_ms=cold_ms, warm_ms=warm, queries=len(queries))
+    query_count = len(queries)  # now: every request empties the connection's query log
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get(PAGE, secure=True)
+        profiler.disable()
+        print(f"Profiel van een warme {PAGE} (cumulatief, top 25):")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+    return PageRun(status=200, cold_ms=cold_ms, warm_ms=warm, queries=query_count)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -642,7 +651,7 @@ def measure(employers: list[Any], worker_log: Path, redis_url: str, *, profile: 
             f"{wait_until_worker_idle(redis_url):.1f} s bezig (mails)"
         )
         if size == SIZES[-1]:
-            page = figures.page = render_page(processor)
+            page = figures.page = render_page(processor, profile=profile)
             if page.status == 200:
                 print(
                     f"N={size:>6}: Werkgeverspagina {PAGE}: koud (live ophalen) "

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.perf import gc_paused
 from employers import selectors, services
 from employers.loket_view import LoketView, loket_view
 from employers.loket_view import _key as loket_view_key
@@ -194,8 +195,11 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
         return redirect(filters.url())
 
     filters = Filters.from_data(request.GET)
-    data = _load_loket(processor, refresh=request.GET.get(REFRESH_PARAMETER) == "1")
-    rows = selectors.werkgevers_overview(processor=processor, view=data.view, query=filters.query)
+    with gc_paused():  # 10,000 employers: see config.perf
+        data = _load_loket(processor, refresh=request.GET.get(REFRESH_PARAMETER) == "1")
+        rows = selectors.werkgevers_overview(
+            processor=processor, view=data.view, query=filters.query
+        )
     counts = Counter(row.state for row in rows)
     if filters.state:
         rows = [row for row in rows if row.state == filters.state]
@@ -208,7 +212,7 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
             "processor": processor,
             "filters": filters,
             "page": page,
-            "rows": page.object_list,
+            "rows": selectors.with_contacts(page.object_list),
             "total": len(rows),
             "registrable_total": sum(1 for row in rows if row.can_register) if can_register else 0,
             "can_register": can_register,
@@ -294,10 +298,14 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
         )
         return back
     if request.POST.get(ALL_PARAMETER) == "1":
-        rows = selectors.werkgevers_overview(
-            processor=processor, view=view, state_filter=filters.state or None, query=filters.query
-        )
-        employer_ids = selectors.registrable_employer_ids(rows)
+        with gc_paused():
+            rows = selectors.werkgevers_overview(
+                processor=processor,
+                view=view,
+                state_filter=filters.state or None,
+                query=filters.query,
+            )
+            employer_ids = selectors.registrable_employer_ids(rows)
     else:
         employer_ids = _employer_ids(request)
     if not employer_ids:

@@ -80,6 +80,12 @@ class Employer:
     payroll_tax_numbers: tuple[str, ...]
     active: bool
 
+    def __reduce__(self):
+        # Pickled by its fields: a processor's view of 10,000 employers is cached, and the
+        # default state handling of slotted dataclasses unpickles it at half this speed.
+        fields = (self.id, self.number, self.name, self.kvk_number, self.payroll_tax_numbers)
+        return (Employer, (*fields, self.active))
+
 
 @dataclass(frozen=True, slots=True)
 class Employee:

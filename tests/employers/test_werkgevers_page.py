@@ -413,6 +413,33 @@ def test_the_page_costs_the_same_queries_for_10_or_300_employers(logged_in, owne
     assert small_filtered == large_filtered
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_the_page_reads_the_numbers_without_a_join_planned_on_empty_statistics(logged_in, owner):
+    """Statistics taken while the tables were empty (a new installation, or a bulk load that
+    autovacuum has not analysed yet) must not lead PostgreSQL to compare every tax number with
+    every link: reading the numbers by the ids in hand keeps each query a single scan."""
+    tables = [
+        model._meta.db_table
+        for model in (EmployerRequest, RequestTaxNumber, EmployerLink, LinkTaxNumber)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")  # empty now: the test's rows come next
+    _bulk(owner, 300)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert logged_in.get(PAGE).status_code == 200
+    plans = {}
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if any(f'FROM "{table}"' in query["sql"] for table in tables):
+                cursor.execute(f"EXPLAIN {query['sql']}")
+                plans[query["sql"][:60]] = "\n".join(line for (line,) in cursor.fetchall())
+    assert len(plans) == 4  # requests, their numbers, links, theirs
+    for plan in plans.values():
+        assert "Join" not in plan, plan
+        assert "Nested Loop" not in plan, plan
+
+
 # --- re-check ----------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import socket
 import time
 from datetime import date
@@ -65,6 +67,16 @@ def test_employers_returns_the_team_of_ws_benefits_as_dataclasses(loket):
     assert employers[E2].payroll_tax_numbers == ("173718528L01", "173718528L02")
     assert employers[E3].active is True
     assert type(employers[E1]).__module__ == "locket_client.types"
+
+
+def test_employers_survive_the_cache_unchanged(loket):
+    """The processor's view is cached (pickled); an employer comes back equal, field by field."""
+    employers = tuple(loket.employers(demo_credentials("ws-benefits")))
+
+    restored = pickle.loads(pickle.dumps(employers, pickle.HIGHEST_PROTOCOL))
+
+    assert restored == employers
+    assert [dataclasses.astuple(e) for e in restored] == [dataclasses.astuple(e) for e in employers]
 
 
 def test_employers_accepts_a_reference_date(loket):
