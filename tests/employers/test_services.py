@@ -67,6 +67,20 @@ def test_a_request_matches_by_kvk_when_no_number_matches(
     assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
 
 
+def test_a_registration_finds_the_request_by_kvk_when_no_number_matches(
+    processor, django_capture_on_commit_callbacks
+):
+    request = _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
+
+    result = _register(processor, django_capture_on_commit_callbacks, [E1, E2])
+
+    assert (result.created, result.pending) == (2, 1)
+    linked = EmployerLink.objects.get(loket_employer_id=E1)
+    assert (linked.status, linked.request) == (LinkStatus.ACTIVE, request)
+    waiting = EmployerLink.objects.get(loket_employer_id=E2)
+    assert (waiting.status, waiting.request) == (LinkStatus.AWAITING_REQUEST, None)
+
+
 def test_an_open_request_for_the_same_number_is_refused(
     processor, django_capture_on_commit_callbacks
 ):
