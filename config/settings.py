@@ -193,6 +193,8 @@ CHECKS_PER_ACCOUNT_PER_HOUR = env_int("CHECKS_PER_ACCOUNT_PER_HOUR", default=6, 
 LOKET_CALLS_PER_MINUTE = env_int("LOKET_CALLS_PER_MINUTE", default=600, minimum=2)
 LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
+# "Vernieuwen" on the Werkgevers page asks Loket.nl for every employer the user sees.
+WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", default=3, minimum=1)
 
 # --- periodic work (exactly one Celery beat) ----------------------------------------------------
 CELERY_BEAT_SCHEDULE = {

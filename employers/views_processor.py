@@ -39,6 +39,7 @@ from employers.loket_view import LoketView, loket_view
 from employers.loket_view import _key as loket_view_key
 from employers.models import EmployerLink
 from locket_client.errors import LoketError, LoketFault
+from onboarding import limits
 from onboarding.models import PayrollProcessor
 from onboarding.selectors import directory_search_term
 
@@ -138,6 +139,28 @@ class _RecentlyDown(LoketError):
     retryable = True
 
 
+def _refresh_allowed(request: HttpRequest, processor: PayrollProcessor) -> bool:
+    """Whether the processor may fetch its Loket.nl view again now; if not, says when it may.
+
+    Each refresh asks Loket.nl for every employer the web-service user sees (10,000 for a large
+    office), so a few per minute are allowed; the data shown meanwhile is the cached view.
+    """
+    try:
+        limits.werkgevers_refresh(processor.pk)
+    except limits.RateLimited as limited:
+        if limited.unavailable:
+            message = _("Vernieuwen kan op dit moment niet. Probeer het over een minuut opnieuw.")
+        else:
+            message = ngettext(
+                "U heeft de gegevens net vernieuwd. Vernieuwen kan weer over %(seconds)d seconde.",
+                "U heeft de gegevens net vernieuwd. Vernieuwen kan weer over %(seconds)d seconden.",
+                limited.retry_after,
+            ) % {"seconds": limited.retry_after}
+        messages.warning(request, message)
+        return False
+    return True
+
+
 def _notice(data: LoketData) -> dict[str, str] | None:
     """What the page says about Loket.nl: unreachable, login refused, or missing rights."""
     if data.error is not None:
@@ -186,6 +209,8 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
     processor = _own_processor(request)
     if request.method == "POST":
         filters = Filters.from_data(request.POST)
+        if not _refresh_allowed(request, processor):
+            return redirect(filters.url())
         data = _load_loket(processor, refresh=True)
         notice = _notice(data) if data.error is not None else None
         if notice is None:
@@ -195,8 +220,9 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
         return redirect(filters.url())
 
     filters = Filters.from_data(request.GET)
+    refresh = request.GET.get(REFRESH_PARAMETER) == "1" and _refresh_allowed(request, processor)
     with gc_paused():  # 10,000 employers: see config.perf
-        data = _load_loket(processor, refresh=request.GET.get(REFRESH_PARAMETER) == "1")
+        data = _load_loket(processor, refresh=refresh)
         rows = selectors.werkgevers_overview(
             processor=processor, view=data.view, query=filters.query
         )

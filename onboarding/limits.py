@@ -15,6 +15,7 @@ __all__ = [
     "login_check_not_locked",
     "login_failure",
     "loket_call_budget",
+    "werkgevers_refresh",
 ]
 
 
@@ -38,6 +39,14 @@ def check_limit_per_account(omgevingscode: str, username: str) -> None:
 def loket_call_budget(calls: int) -> None:
     """The cap on all calls to Loket.nl per minute, across every worker."""
     hit(Limit("loket-calls", settings.LOKET_CALLS_PER_MINUTE, 60), "all", amount=calls)
+
+
+def werkgevers_refresh(processor_pk: int) -> None:
+    """A processor's fetches of its whole Loket.nl view on demand ("Vernieuwen")."""
+    hit(
+        Limit("werkgevers-refresh", settings.WERKGEVERS_REFRESHES_PER_MINUTE, 60),
+        str(processor_pk),
+    )
 
 
 def login_failure(email: str, client_ip: str) -> None:

@@ -319,6 +319,34 @@ def test_the_refresh_button_fetches_again_and_returns_to_the_filter(logged_in, o
     assert list(_rows(html)) == ["Zorggroep Tilburg"]
 
 
+def test_refreshing_is_limited_per_minute_and_the_cached_view_stays(logged_in, owner, settings):
+    settings.WERKGEVERS_REFRESHES_PER_MINUTE = 2
+    for _ in range(2):
+        assert "zijn vernieuwd" in logged_in.post(PAGE, {"vernieuwen": "1"}, follow=True).text
+    _stale_view(owner)
+
+    by_button = logged_in.post(PAGE, {"vernieuwen": "1", "q": "Zorg"}, follow=True)
+    by_link = logged_in.get(PAGE, {"vernieuwen": "1"})
+
+    assert by_button.redirect_chain == [(f"{PAGE}?q=Zorg", 302)]
+    for response in (by_button, by_link):
+        assert response.status_code == 200
+        assert "U heeft de gegevens net vernieuwd. Vernieuwen kan weer over" in response.text
+        assert "zijn vernieuwd" not in response.text
+        assert _rows(response.text) == {}  # the cached (stale) view, Loket.nl not asked
+
+
+def test_refreshing_fails_closed_when_the_counters_are_unreachable(logged_in, owner, settings):
+    _stale_view(owner)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+
+    response = logged_in.get(PAGE, {"vernieuwen": "1"})
+
+    assert response.status_code == 200
+    assert "Vernieuwen kan op dit moment niet." in response.text
+    assert _rows(response.text) == {}
+
+
 def test_when_loket_is_down_the_page_still_shows_requests_and_links(
     client, loket_settings, django_capture_on_commit_callbacks
 ):
