@@ -6,7 +6,7 @@ import hashlib
 
 from django.conf import settings
 
-from onboarding.ratelimit import Limit, RateLimited, hit, peek, window_remaining
+from onboarding.ratelimit import Limit, RateLimited, forget, hit, peek, window_remaining
 
 __all__ = [
     "RateLimited",
@@ -14,6 +14,7 @@ __all__ = [
     "check_limit_per_client",
     "login_check_not_locked",
     "login_failure",
+    "login_success",
     "loket_call_budget",
     "werkgevers_refresh",
 ]
@@ -66,6 +67,13 @@ def _login_limits() -> tuple[Limit, Limit]:
         Limit("login-fail", settings.LOGIN_FAILURES_ALLOWED, settings.LOGIN_LOCKOUT_SECONDS),
         Limit("login-fail-ip", settings.LOGIN_FAILURES_ALLOWED * 4, settings.LOGIN_LOCKOUT_SECONDS),
     )
+
+
+def login_success(email: str) -> None:
+    """A successful login starts the address's count of failures over (a few typing mistakes
+    spread over weeks never add up to a lockout). The client address's count stays."""
+    per_email, _per_ip = _login_limits()
+    forget(per_email, _digest(email))
 
 
 def login_check_not_locked(email: str, client_ip: str) -> None:

@@ -73,6 +73,10 @@ class _MemoryCounters:
             count, expires = self._counts.get(key, (0, now))
             return count if expires > now else 0
 
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._counts.clear()
@@ -104,6 +108,20 @@ def hit(limit: Limit, subject: str, *, amount: int = 1) -> None:
         raise RateLimited(60, unavailable=True) from None
     if count > limit.limit:
         raise RateLimited(ttl if ttl > 0 else limit.window)
+
+
+def forget(limit: Limit, subject: str) -> None:
+    """Start ``subject``'s count in ``limit``'s current window over (say, after a successful
+    login). Best effort: when Redis does not answer, the count simply runs out with its window."""
+    key = f"rl:{limit.name}:{subject}:{int(time.time()) // limit.window}"
+    url = settings.REDIS_URL
+    if not url:
+        _memory.delete(key)
+        return
+    try:
+        _redis(url).delete(key)
+    except redis.RedisError:
+        logger.warning("rate limiter unavailable (%s): count not reset", limit.name)
 
 
 def reset_memory_counters() -> None:

@@ -145,6 +145,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         form.add_error(None, INVALID_LOGIN_MESSAGE)
         return render(request, "onboarding/login.html", {"form": form, "next": _safe_next(request)})
     login(request, user)
+    limits.login_success(email)
     return HttpResponseRedirect(_safe_next(request))
 
 

@@ -245,6 +245,24 @@ def test_repeated_failures_lock_out_even_the_right_password(client, settings):
     assert SESSION_KEY not in client.session
 
 
+def test_a_successful_login_starts_the_count_of_failures_over(client, settings):
+    settings.LOGIN_FAILURES_ALLOWED = 3
+    processor = _active()
+    wrong = {"email": processor.email, "password": "fout-wachtwoord"}
+    right = {"email": processor.email, "password": PORTAL_PASSWORD}
+
+    for _ in range(2):
+        assert client.post(LOGIN, wrong).status_code == 200
+    assert client.post(LOGIN, right).status_code == 302
+    client.post(reverse("onboarding:logout"))
+    statuses = [client.post(LOGIN, wrong).status_code for _ in range(2)]
+    last = client.post(LOGIN, right)
+
+    assert statuses == [200, 200]
+    assert last.status_code == 302
+    assert SESSION_KEY in client.session
+
+
 def test_the_lockout_counts_unknown_addresses_alike(client, settings):
     settings.LOGIN_FAILURES_ALLOWED = 2
 
