@@ -172,6 +172,8 @@ class EmployerRequestAdmin(_NoAddMixin, admin.ModelAdmin):
         "consent_at",
         "checked_at",
         "created_at",
+        "mails_sent_at",
+        "problem_mailed_at",
     )
     readonly_fields = fields
     inlines = (RequestTaxNumberInline, RequestEventInline)
@@ -208,6 +210,8 @@ class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
         "registered_at",
         "checked_at",
         "activated_at",
+        "employer_notified_at",
+        "processor_notified_at",
     )
     readonly_fields = fields
     inlines = (LinkTaxNumberInline, LinkEventInline)

@@ -18,8 +18,8 @@ Rules every mail here follows (as in ``onboarding.emails``):
   of links that became active gives each processor *one* summary per task, not one mail per
   employer.
 
-As in ``onboarding.emails``, a task that runs twice sends its mails twice: every mail here is
-informative, and a lost mail is worse than a duplicate one.
+Sending once is ``employers.outbox``'s work: it holds the row, calls the sender here and marks
+the mail sent in one transaction; these functions only build and send.
 """
 
 from __future__ import annotations

@@ -53,6 +53,15 @@ class EmployerRequest(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     consent_at = models.DateTimeField(editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # The outbox of what follows a request (see employers.outbox): the visibility check still to
+    # run, and when the mails went out (empty = still to send).
+    visibility_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mails_sent_at = models.DateTimeField(
+        _("bevestigingsmails verstuurd"), null=True, blank=True, editable=False
+    )
+    problem_mailed_at = models.DateTimeField(
+        _("probleemmail verstuurd"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("aanvraag salariskoppeling")
@@ -66,7 +75,19 @@ class EmployerRequest(models.Model):
                 condition=Q(kvk_number__regex=r"^[0-9]{8}$"), name="request_kvk_8_digits"
             ),
         ]
-        indexes = [models.Index(fields=["processor", "status"], name="request_processor_status")]
+        indexes = [
+            models.Index(fields=["processor", "status"], name="request_processor_status"),
+            models.Index(
+                fields=["visibility_due_at"],
+                name="request_visibility_outbox",
+                condition=Q(visibility_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="request_mails_outbox",
+                condition=Q(mails_sent_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.kvk_number})"
@@ -139,8 +160,14 @@ class EmployerLink(models.Model):
     link_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # When the processor was told about this link's latest outcome (its digest mail).
-    processor_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the processor was told about this link's latest outcome (its digest mail), and when
+    # the employer was told its link is active (see employers.outbox).
+    processor_notified_at = models.DateTimeField(
+        _("salarisverwerker gemaild"), null=True, blank=True, editable=False
+    )
+    employer_notified_at = models.DateTimeField(
+        _("werkgever gemaild"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("aangemelde werkgever")
@@ -165,6 +192,12 @@ class EmployerLink(models.Model):
                 fields=["link_requested_at"],
                 name="link_pending_outbox",
                 condition=Q(link_requested_at__isnull=False),
+            ),
+            models.Index(
+                fields=["checked_at"],
+                name="link_mails_outbox",
+                condition=Q(status="active", employer_notified_at__isnull=True)
+                | Q(status__in=["active", "problem"], processor_notified_at__isnull=True),
             ),
         ]
 

@@ -1,16 +1,15 @@
 """Services for employer requests, registrations by the processor, and links.
 
 Whichever of the employer's request and the processor's registration comes second moves the link
-to *pending* and enqueues the linking task (after commit; the ``link_requested_at`` outbox and a
-sweep catch a broker that was down). The linking task claims each link row with
-``SELECT ... FOR UPDATE SKIP LOCKED`` and acts only on a link still pending, so a task delivered
-twice, or run on two workers at once, activates a link once; a worker killed mid-task rolls back
-its open transaction and the message is delivered again (``acks_late``).
+to *pending* and enqueues the linking task (after commit; the ``link_requested_at`` column and
+the sweep of ``employers.outbox`` catch a broker that was down). The linking task claims each
+row with ``SELECT ... FOR UPDATE SKIP LOCKED`` and acts only on a link still pending, so a task
+delivered twice, or run on two workers at once, activates a link once; a worker killed mid-task
+rolls back its open transaction and the message is delivered again (``acks_late``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -183,6 +182,9 @@ def request_submit(
     request.full_clean()
     try:
         with transaction.atomic():
+            matched = _match_links_for_request(request, numbers)
+            # Registered already: the linking task checks it. Else: can the processor see it?
+            request.visibility_due_at = None if matched else request.consent_at
             request.save()
             RequestTaxNumber.objects.bulk_create(
                 RequestTaxNumber(request=request, number=n) for n in numbers
@@ -195,7 +197,6 @@ def request_submit(
                     actor_label="aanvraagformulier werkgever",
                 )
             ]
-            matched = _match_links_for_request(request, numbers)
             events += _make_pending(matched, request_by_link={m.pk: request for m in matched})
             EmployerEvent.objects.bulk_create(events)
             _enqueue_links([m.pk for m in matched])
@@ -543,13 +544,15 @@ def _activate_chunk(
             outcome.setdefault(key, []).append(link)
         events = []
         for (status, code, detail), group in outcome.items():
+            is_active = status == LinkStatus.ACTIVE
             EmployerLink.objects.filter(pk__in=[link.pk for link in group]).update(
                 status=status,
                 problem_code=code,
                 problem_detail=detail,
                 checked_at=now,
                 link_requested_at=None,
-                activated_at=now if status == LinkStatus.ACTIVE else None,
+                activated_at=now if is_active else None,
+                **({"employer_notified_at": None} if is_active else {}),
             )
             events += [
                 _event(
@@ -622,7 +625,10 @@ def request_visibility_check(*, request_id: int, trigger: str) -> bool | None:
     employer at all? If not, record the problem (steps 2 and 3) and tell the processor.
     Returns whether it is visible; ``None`` when Loket.nl could not be asked (retry later)."""
     request = EmployerRequest.objects.select_related("processor").filter(pk=request_id).first()
-    if request is None or request.status != RequestStatus.OPEN:
+    if request is None:
+        return None
+    if request.status != RequestStatus.OPEN:
+        EmployerRequest.objects.filter(pk=request_id).update(visibility_due_at=None)
         return None
     try:
         view = loket_view(request.processor)
@@ -635,11 +641,19 @@ def request_visibility_check(*, request_id: int, trigger: str) -> bool | None:
         visible = find_employer(view, numbers=numbers, kvk=request.kvk_number) is not None
     code = "" if visible else "NIET_ZICHTBAAR"
     with transaction.atomic():
-        changed = (
-            EmployerRequest.objects.filter(pk=request_id, status=RequestStatus.OPEN)
-            .exclude(problem_code=code)
-            .update(problem_code=code, checked_at=timezone.now())
+        held = (
+            EmployerRequest.objects.select_for_update()
+            .filter(pk=request_id, status=RequestStatus.OPEN)
+            .values_list("problem_code", flat=True)
+            .first()
         )
+        if held is None:
+            return None
+        changed = held != code
+        update: dict[str, object] = {"checked_at": timezone.now(), "visibility_due_at": None}
+        if changed:
+            update.update(problem_code=code, problem_mailed_at=None)
+        EmployerRequest.objects.filter(pk=request_id).update(**update)
         if changed:
             EmployerEvent.objects.create(
                 request_id=request_id,
@@ -678,20 +692,6 @@ def link_recheck_request(
         # The processor asks again because it fixed something in Loket.nl: ask Loket.nl afresh.
         loket_view_forget(locked.processor)
         _enqueue_links([locked.pk])
-
-
-def pending_links_enqueue(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
-    """Outbox sweep: links pending for a while without a task that finished them."""
-    ids = list(
-        EmployerLink.objects.filter(
-            status=LinkStatus.PENDING, link_requested_at__lt=timezone.now() - older_than
-        ).values_list("pk", flat=True)
-    )
-    from employers.tasks import link_employers
-
-    for start in range(0, len(ids), TASK_CHUNK):
-        link_employers.delay(ids[start : start + TASK_CHUNK])
-    return len(ids)
 
 
 # --- re-checks ---------------------------------------------------------------------------------
@@ -757,7 +757,6 @@ __all__ = [
     "links_activate",
     "links_recheck",
     "links_register",
-    "pending_links_enqueue",
     "problem_text",
     "request_submit",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from employers import emails, services
+from employers import outbox, services
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 
 MAX_LINK_RETRIES = 6
@@ -18,7 +18,9 @@ def link_employers(self, link_ids: list[int]) -> int:
         link_ids=link_ids, trigger=f"taak link_employers (poging {attempt})"
     )
     if result.retry and self.request.retries < self.max_retries:
-        raise self.retry(countdown=min(60 * 2**self.request.retries, 1800))
+        countdown = _backoff(self.request.retries)
+        outbox.links_defer(link_ids=link_ids, seconds=countdown)
+        raise self.retry(countdown=countdown)
     return len(result.activated)
 
 
@@ -31,13 +33,29 @@ def check_request_visibility(self, request_id: int) -> bool | None:
         from employers.models import EmployerRequest, RequestStatus
 
         if EmployerRequest.objects.filter(pk=request_id, status=RequestStatus.OPEN).exists():
-            raise self.retry(countdown=min(60 * 2**self.request.retries, 1800))
+            countdown = _backoff(self.request.retries)
+            outbox.visibility_defer(request_id=request_id, seconds=countdown)
+            raise self.retry(countdown=countdown)
     return visible
 
 
+def _backoff(retries: int) -> int:
+    return min(60 * 2**retries, 1800)
+
+
 @shared_task
-def sweep_pending_links() -> int:
-    return services.pending_links_enqueue()
+def sweep_pending_links() -> dict[str, int]:
+    """Every minute: linking tasks and visibility checks that were lost or gave up."""
+    return {
+        "links": outbox.pending_links_enqueue(),
+        "visibility_checks": outbox.visibility_checks_enqueue(),
+    }
+
+
+@shared_task
+def sweep_unsent_mails() -> dict[str, int]:
+    """Every ten minutes: mails still due long after their moment."""
+    return outbox.unsent_mails_enqueue()
 
 
 @shared_task
@@ -72,21 +90,20 @@ def recheck_links(processor_id: int) -> int | None:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_request_mails(request_id: int) -> None:
-    emails.send_request_received(request_id=request_id)
+def send_request_mails(request_id: int) -> bool:
+    return outbox.request_mails_send(request_id=request_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_request_problem_mail(request_id: int) -> None:
-    emails.send_request_problem(request_id=request_id)
+def send_request_problem_mail(request_id: int) -> bool:
+    return outbox.request_problem_mail_send(request_id=request_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_link_active_mails(link_ids: list[int]) -> None:
-    emails.send_links_active(link_ids=link_ids)
+def send_link_active_mails(link_ids: list[int]) -> int:
+    return outbox.link_active_mails_send(link_ids=link_ids)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_processor_digest(processor_id: int) -> None:
-    active, problem = services.processor_digest_claim(processor_id=processor_id)
-    emails.send_processor_digest(processor_id=processor_id, active=active, problem=problem)
+def send_processor_digest(processor_id: int) -> int:
+    return outbox.processor_digest_send(processor_id=processor_id)

@@ -22,8 +22,10 @@ from contextlib import contextmanager
 import pytest
 import redis
 from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
 
-from employers import services
+from employers import outbox, services
 from employers.models import EmployerEvent, EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.tasks import link_employers, recheck_everything, recheck_links
 from onboarding.models import CheckAttempt, CheckOutcome, PayrollProcessor, Status
@@ -180,6 +182,64 @@ def test_register_then_request_ends_linked_by_the_worker(celery_worker_process):
     request.refresh_from_db()
     assert request.status == RequestStatus.LINKED
     assert _active_events(_link(processor, E2)) == 1
+
+
+# --- the broker down at the moment of enqueueing --------------------------------------------------
+
+
+def test_nothing_is_lost_when_the_broker_is_down_as_the_employer_asks_and_the_processor_registers(
+    celery_worker_process,
+):
+    processor = make_processor()
+    use_broker("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        request = _request(processor)
+        outside = _request(processor, number=E4_NUMBER, kvk=E4_KVK)
+        assert _register(processor, E1).pending == 1  # the request came first: E1 is complete
+    finally:
+        use_broker(celery_worker_process)
+
+    link = _link(processor)
+    request.refresh_from_db()
+    outside.refresh_from_db()
+    assert link.status == LinkStatus.PENDING
+    assert link.link_requested_at is not None
+    assert (request.mails_sent_at, outside.mails_sent_at) == (None, None)
+    assert outside.visibility_due_at is not None
+    assert outside.problem_code == ""
+
+    # The sweeps of the beat (here without their grace period) hand everything to the worker.
+    assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+    assert outbox.visibility_checks_enqueue(older_than=dt.timedelta(0)) >= 1
+    assert outbox.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 2
+
+    wait_for(lambda: _status(processor) == LinkStatus.ACTIVE)
+    wait_for(lambda: EmployerRequest.objects.get(pk=outside.pk).problem_code == "NIET_ZICHTBAAR")
+    wait_for(
+        lambda: (
+            not EmployerRequest.objects.filter(
+                Q(mails_sent_at__isnull=True)
+                | Q(problem_code="NIET_ZICHTBAAR", problem_mailed_at=None)
+            ).exists()
+        )
+    )
+    wait_for(lambda: _link(processor).employer_notified_at is not None)
+    assert _active_events(_link(processor)) == 1
+    assert EmployerRequest.objects.get(pk=request.pk).status == RequestStatus.LINKED
+
+
+def test_the_sweep_hands_out_a_lost_link_once_not_every_minute(
+    integration_services, celery_worker_process
+):
+    """A copy the sweep sent may wait behind a long queue: the next sweeps leave it alone."""
+    *_, link = _pending_slow_link(integration_services, celery_worker_process)
+    with _silent_broker(integration_services, celery_worker_process):
+        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+        assert outbox.pending_links_enqueue() == 0
+        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 0
+    link.refresh_from_db()
+    assert link.status == LinkStatus.PENDING
+    assert link.link_requested_at > timezone.now() + dt.timedelta(minutes=9)
 
 
 # --- each sandbox problem ends in its finding --------------------------------------------------
@@ -384,7 +444,7 @@ def test_a_link_left_pending_by_a_killed_worker_is_finished_by_the_sweep(
         )
         _assert_nothing_half_done(link, request)
 
-        assert services.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
         wait_for(lambda: _status(processor) == LinkStatus.ACTIVE)
     finally:
         queue.flushdb()
