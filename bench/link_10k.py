@@ -458,8 +458,8 @@ def _query_kind(sql: str) -> str:
 
 def wait_until_worker_idle(redis_url: str) -> float:
     """Seconds until the worker has nothing running and nothing queued (the mail tasks that
-    follow the links), so that what is measured next does not share the CPU with it. Tasks
-    waiting for their countdown (the processor digest) do not count."""
+    follow the links), so that what is measured next does not share the CPU with it. The
+    processor digest is the beat's (not run here)."""
     from config.celery import app
 
     queue = redis.Redis.from_url(redis_url, socket_timeout=5)

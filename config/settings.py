@@ -200,6 +200,7 @@ WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", def
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-checks": {"task": "onboarding.tasks.sweep_pending_checks", "schedule": 60.0},
     "sweep-pending-links": {"task": "employers.tasks.sweep_pending_links", "schedule": 60.0},
+    "send-due-digests": {"task": "employers.tasks.send_due_digests", "schedule": 60.0},
     "sweep-unsent-mails": {"task": "employers.tasks.sweep_unsent_mails", "schedule": 600.0},
     "recheck-everything": {
         "task": "employers.tasks.recheck_everything",

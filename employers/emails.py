@@ -15,7 +15,7 @@ Rules every mail here follows (as in ``onboarding.emails``):
 - **Stale mail is not sent**: the "link active" mail only for links still active, the problem
   mail only while the request still has that problem.
 - **Few connections, few mails**: the mails of one event go through one SMTP connection; a bulk
-  of links that became active gives each processor *one* summary per task, not one mail per
+  of links that became active gives each processor *one* summary a minute, not one mail per
   employer.
 
 Sending once is ``employers.outbox``'s work: it holds the row, calls the sender here and marks

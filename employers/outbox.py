@@ -10,7 +10,8 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerRequest.mails_sent_at`` empty: the employer's confirmation and the processor's notice.
 - ``EmployerRequest.problem_mailed_at`` empty on a request with a problem: the processor's mail.
 - ``EmployerLink.employer_notified_at`` empty on an active link: the employer's "link active" mail.
-- ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest.
+- ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest
+  (sent by the beat every minute, which is what gathers a bulk of outcomes into one mail).
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
 LOCKED``) and marks it sent: a task delivered twice, or the sweep's copy of a task still on its
@@ -159,6 +160,28 @@ def _hold(rows: QuerySet[Any]) -> list[int]:
     )
 
 
+def due_digests_enqueue() -> int:
+    """Every minute (the beat): one digest task per processor with outcomes it was not told yet.
+    This is what gathers a bulk of link outcomes into one mail, and what sends a digest again
+    after the mail server refused it."""
+    from employers.tasks import send_processor_digest
+
+    processor_ids = sorted(
+        set(
+            EmployerLink.objects.filter(
+                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM),
+                processor_notified_at__isnull=True,
+            )
+            .order_by()
+            .values_list("processor_id", flat=True)
+            .distinct()
+        )
+    )
+    for processor_id in processor_ids:
+        send_processor_digest.delay(processor_id)
+    return len(processor_ids)
+
+
 def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, int]:
     """Every mail still due a while after its moment: handed to Celery again. A copy of a task
     still on its way costs one query and sends nothing (see the module's docstring)."""
@@ -188,29 +211,14 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    digests = sorted(
-        set(
-            EmployerLink.objects.filter(
-                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM),
-                processor_notified_at__isnull=True,
-                checked_at__lt=before,
-            )
-            .order_by()
-            .values_list("processor_id", flat=True)
-            .distinct()
-        )
-    )
     for request_id in received:
         tasks.send_request_mails.delay(request_id)
     for request_id in problems:
         tasks.send_request_problem_mail.delay(request_id)
     for start in range(0, len(active), services.TASK_CHUNK):
         tasks.send_link_active_mails.delay(active[start : start + services.TASK_CHUNK])
-    for processor_id in digests:
-        tasks.send_processor_digest.delay(processor_id)
     return {
         "request_mails": len(received),
         "problem_mails": len(problems),
         "link_active_mails": len(active),
-        "digests": len(digests),
     }

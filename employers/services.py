@@ -466,28 +466,15 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     return LinkRunResult(activated=activated, problems=problems, skipped=skipped, retry=retry)
 
 
-DIGEST_DELAY_SECONDS = 60
-
-
 def _schedule_processor_digest(processor_id: int) -> None:
     """One digest mail per processor per minute, however many link tasks finished: a bulk
-    registration of 10,000 employers must not send the processor 10,000 (or 50) mails."""
-    from django.core.cache import cache
-
+    registration of 10,000 employers must not send the processor 10,000 (or 50) mails. With a
+    broker, the beat's ``send_due_digests`` sends it within the minute (no countdown tasks: a
+    worker holding ETA tasks can stall); in-process (the embedded default) it goes at once."""
     from employers.tasks import send_processor_digest
 
-    def send() -> None:
-        if send_processor_digest.app.conf.task_always_eager:
-            send_processor_digest.delay(processor_id)  # in-process: at once, nothing to gather
-            return
-        if cache.add(f"link-digest:{processor_id}", 1, DIGEST_DELAY_SECONDS):
-            try:
-                send_processor_digest.apply_async((processor_id,), countdown=DIGEST_DELAY_SECONDS)
-            except Exception:  # noqa: BLE001 - the next outcome schedules it again
-                cache.delete(f"link-digest:{processor_id}")
-                logger.warning("could not enqueue the link digest of processor %s", processor_id)
-
-    transaction.on_commit(send)
+    if send_processor_digest.app.conf.task_always_eager:
+        transaction.on_commit(lambda: send_processor_digest.delay(processor_id))
 
 
 def processor_digest_claim(*, processor_id: int) -> tuple[list[EmployerLink], list[EmployerLink]]:

@@ -53,6 +53,12 @@ def sweep_pending_links() -> dict[str, int]:
 
 
 @shared_task
+def send_due_digests() -> int:
+    """Every minute: each processor's one mail about its links' new outcomes."""
+    return outbox.due_digests_enqueue()
+
+
+@shared_task
 def sweep_unsent_mails() -> dict[str, int]:
     """Every ten minutes: mails still due long after their moment."""
     return outbox.unsent_mails_enqueue()

@@ -225,6 +225,10 @@ def test_nothing_is_lost_when_the_broker_is_down_as_the_employer_asks_and_the_pr
     )
     wait_for(lambda: _link(processor).employer_notified_at is not None)
     assert _active_events(_link(processor)) == 1
+    # The processor's digest waits for the beat's minute (no countdown task held by a worker).
+    assert _link(processor).processor_notified_at is None
+    assert outbox.due_digests_enqueue() == 1
+    wait_for(lambda: _link(processor).processor_notified_at is not None)
     assert EmployerRequest.objects.get(pk=request.pk).status == RequestStatus.LINKED
 
 
