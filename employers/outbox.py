@@ -94,8 +94,9 @@ def visibility_checks_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
         .order_by("visibility_due_at")
         .values_list("pk", flat=True)
     )
+    # Re-armed first: the check may finish before delay() returns.
+    EmployerRequest.objects.filter(pk__in=ids).update(visibility_due_at=now + REARM)
     for request_id in ids:
-        EmployerRequest.objects.filter(pk=request_id).update(visibility_due_at=now + REARM)
         check_request_visibility.delay(request_id)
     return len(ids)
 
