@@ -11,6 +11,9 @@ from locket_client.client import LoketClient
 from locket_client.sandbox import SandboxServer, start_sandbox
 from locket_client.types import Credentials
 
+# The real Celery workers (one definition of the session worker for every test that needs it).
+pytest_plugins = ["tests.workers"]
+
 DEMO_PASSWORD = "Demo#Loket2026"  # the sandbox's published demo password
 TRAAG_DELAY = 3.0
 
@@ -53,7 +56,7 @@ def _celery_mode(request):
     """Each test gets the Celery mode it asks for: a real broker when it uses the integration
     worker, otherwise in-process after commit (as the embedded default runs)."""
     from config.celery import app
-    from tests.integration.conftest import use_broker, use_in_process
+    from tests.workers import use_broker, use_in_process
 
     if "celery_worker_process" in request.fixturenames:
         use_broker(request.getfixturevalue("celery_worker_process"))

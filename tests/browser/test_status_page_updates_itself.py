@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from tests.browser.test_registration_journey import TIMEOUT_MS, _collect_console_errors
 from tests.conftest import DEMO_PASSWORD
-from tests.integration.conftest import celery_worker_process, integration_services  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +19,7 @@ def test_the_status_page_turns_to_check_passed_without_a_reload(
     browser,
     live_server,
     loket_settings,
-    celery_worker_process,  # noqa: F811
+    celery_worker_process,
 ) -> None:
     page = browser.new_context(locale="nl-NL").new_page()
     page.set_default_timeout(TIMEOUT_MS)

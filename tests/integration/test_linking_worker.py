@@ -31,7 +31,8 @@ from employers.tasks import link_employers, recheck_everything, recheck_links
 from onboarding.models import CheckAttempt, CheckOutcome, PayrollProcessor, Status
 from tests.conftest import TRAAG_DELAY
 from tests.employers.conftest import E1, E2, E4, make_processor
-from tests.integration.conftest import (
+from tests.onboarding.conftest import flush_rate_limits
+from tests.workers import (
     SILENT_BROKER_DB,
     SPARE_BROKER_DB,
     WORKER_LOG,
@@ -40,7 +41,6 @@ from tests.integration.conftest import (
     wait_for,
     worker_environment,
 )
-from tests.onboarding.conftest import flush_rate_limits
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ import redis
 from onboarding import services
 from onboarding.models import PayrollProcessor, Status
 from onboarding.ratelimit import reset_memory_counters
-from tests.integration.conftest import SILENT_BROKER_DB, use_broker, wait_for
 from tests.onboarding.conftest import flush_rate_limits
+from tests.workers import SILENT_BROKER_DB, use_broker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

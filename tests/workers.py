@@ -1,5 +1,10 @@
 """A real Celery worker on Redis and PostgreSQL, talking to the sandbox over HTTP.
 
+A pytest plugin (``pytest_plugins`` in ``tests/conftest.py``), so that the integration and the
+browser tests share ONE definition of the session worker: a test module that imported the
+fixture instead got a second definition, hence a second session worker consuming the same queue
+(and taking half of a test's tasks where that test could not see them).
+
 The worker is a separate process (``celery -A config worker``) pointed at the test database that
 pytest-django created; tests use ``transaction=True`` so that the worker sees committed rows.
 
@@ -16,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +35,7 @@ from kombu import pools as kombu_pools
 
 from config.celery import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _redis_db_number(variable: str, default: int) -> int:
@@ -101,6 +107,7 @@ def celery_worker_process(
         "LOKET_TIMEOUT": "5",
         "DB_CONN_MAX_AGE": "0",
     }
+    name = f"pytest-session-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # ours, whatever else answers
     log = WORKER_LOG.open("w")
     worker = subprocess.Popen(
         [
@@ -114,7 +121,7 @@ def celery_worker_process(
             "--concurrency=2",
             "--without-gossip",
             "--without-mingle",
-            "--hostname=pytest@%h",
+            f"--hostname={name}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -124,9 +131,17 @@ def celery_worker_process(
     use_broker(broker)
     try:
         deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=1.0):
+        while True:
+            nodes = sorted(node for reply in app.control.ping(timeout=1.0) for node in reply)
+            if any(name in node for node in nodes):
+                break
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the Celery worker did not start: " + WORKER_LOG.read_text())
+        # Exactly one consumer: another worker on this broker (a second session worker, or one
+        # left running by an earlier run) would take tasks whose outcome the tests then miss.
+        others = [node for node in nodes if name not in node]
+        if others:
+            raise RuntimeError(f"other workers consume the test broker {broker}: {others}")
         yield broker
     finally:
         use_in_process()
