@@ -95,62 +95,45 @@ def celery_worker_process(
 ) -> Iterator[str]:
     broker = f"{integration_services}/{BROKER_DB}"
     redis.Redis.from_url(broker).flushdb()
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{connection.settings_dict['USER']}@{connection.settings_dict['HOST']}:"
-            f"{connection.settings_dict['PORT']}/{connection.settings_dict['NAME']}"
-        ),
-        "CELERY_BROKER_URL": broker,
-        "REDIS_URL": settings.REDIS_URL,
-        "LOKET_ENDPOINT": sandbox.url,
-        "LOKET_TIMEOUT": "5",
-        "DB_CONN_MAX_AGE": "0",
-    }
-    name = f"pytest-session-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # ours, whatever else answers
-    log = WORKER_LOG.open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=INFO",
-            "--concurrency=2",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    name = f"session-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # ours, whatever else answers
+    worker = start_worker(
+        name=name, env=worker_environment(broker, sandbox.url), log_path=WORKER_LOG
     )
     use_broker(broker)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            nodes = sorted(node for reply in app.control.ping(timeout=1.0) for node in reply)
-            if any(name in node for node in nodes):
-                break
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the Celery worker did not start: " + WORKER_LOG.read_text())
         # Exactly one consumer: another worker on this broker (a second session worker, or one
         # left running by an earlier run) would take tasks whose outcome the tests then miss.
-        others = [node for node in nodes if name not in node]
+        nodes = sorted(node for reply in app.control.ping(timeout=1.0) for node in reply)
+        others = [node for node in nodes if not node.startswith(f"pytest-{name}@")]
         if others:
             raise RuntimeError(f"other workers consume the test broker {broker}: {others}")
         yield broker
     finally:
         use_in_process()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
+        worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_the_flush(request) -> Iterator[None]:
+    """After a test that used the session worker, wait until the worker has nothing queued or
+    running before pytest-django empties the tables: a task still in its transaction (a mail
+    sent while its row is held, say) and the flush's TRUNCATE lock tables in opposite orders and
+    deadlock, failing the test that happens to end then."""
+    if "celery_worker_process" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so flushed after this returns
+    broker = request.getfixturevalue("celery_worker_process")
+    yield
+    use_broker(broker)  # a test may have left this process on another broker
+    queue = redis.Redis.from_url(broker)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if queue.llen(app.conf.task_default_queue) == 0:
+            active = app.control.inspect(timeout=0.5).active() or {}
+            if active and not any(active.values()):
+                return
+        time.sleep(0.1)
 
 
 def wait_for(predicate: Callable[[], bool], *, timeout: float = 30.0) -> None:
