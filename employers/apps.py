@@ -6,3 +6,7 @@ from django.apps import AppConfig
 class EmployersConfig(AppConfig):
     name = "employers"
     verbose_name = "Werkgevers en koppelingen"
+
+    def ready(self) -> None:
+        # Registers the tasks in every process, so common.dispatch finds them by name.
+        from employers import tasks  # noqa: F401

@@ -8,6 +8,8 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Aanmelding salarisverwerkers"
 
     def ready(self) -> None:
-        # Registers the start-up checks (the CSP deploy check lives beside its middleware).
+        # Registers the start-up checks (the CSP deploy check lives beside its middleware), the
+        # worker's start-up hook, and the tasks in every process (common.dispatch finds them by
+        # name). Imported here, not at the top: they need the app registry to be ready.
         from config import middleware  # noqa: F401
-        from onboarding import checks, signals  # noqa: F401
+        from onboarding import checks, signals, tasks  # noqa: F401

@@ -1,0 +1,7 @@
+"""Leaf helpers shared by the apps. Nothing here imports an app of the portal.
+
+- :mod:`common.dispatch`: hand work to Celery after commit, by a task's registered name, so that
+  no service imports a task module.
+- :mod:`common.mail`: build and send the portal's e-mails (subject, text and HTML from templates,
+  one SMTP connection for many mails).
+"""

@@ -1,0 +1,54 @@
+"""Enqueueing by name: the one way services hand work to Celery.
+
+Services never import a task module (tasks import services, so that would be a circle). They
+call :func:`enqueue_on_commit` with the task's registered name, a constant from the app's
+``task_names`` module; the task is looked up in the Celery app when the transaction commits.
+Each app's ``AppConfig.ready`` imports its tasks module, so every task is registered in every
+process (web, worker, beat) before the first lookup.
+
+Nothing is lost when the broker is down: every piece of work enqueued here is also recorded on a
+database row (an outbox column) that a beat sweep hands to Celery again. So a failure to enqueue
+after commit is logged and swallowed; the sweeps, which call :func:`enqueue` directly, let it
+raise so that the beat run fails visibly and is repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+from django.db import transaction
+
+from config.celery import app
+
+logger = logging.getLogger(__name__)
+
+
+def task(name: str) -> Task:
+    """The registered task ``name``; ``KeyError`` names a task that does not exist."""
+    try:
+        return app.tasks[name]
+    except KeyError:
+        raise KeyError(f"no Celery task is registered as {name!r}") from None
+
+
+def enqueue(name: str, *args: object) -> None:
+    """Send ``name(*args)`` now (in-process when tasks run eagerly). Broker errors raise."""
+    task(name).delay(*args)
+
+
+def enqueue_on_commit(name: str, *args: object) -> None:
+    """Send ``name(*args)`` once the current transaction commits (at once outside one).
+
+    A broker that is down at that moment is logged, never raised: the state that asked for the
+    task is committed, and the sweep that watches it enqueues the task again.
+    """
+    found = task(name)  # an unknown name fails here, inside the caller's transaction
+
+    def send() -> None:
+        try:
+            found.delay(*args)
+        except Exception:  # noqa: BLE001 - any broker failure; the sweep sends it again
+            logger.warning("could not enqueue %s; the sweep will", name)
+
+    transaction.on_commit(send)
