@@ -17,19 +17,24 @@ RUN groupadd --system app \
 # Dependencies first, so that a change in the source does not reinstall them. pyproject declares
 # no packages (`packages = []`): `pip install .` installs the dependencies only, and the code runs
 # from /app through PYTHONPATH. README.md is the project's declared readme, so setuptools needs it.
+# GNU gettext compiles the translation catalogues at build time (the .mo files are not in git).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md ./
 RUN pip install .
 
 COPY . .
 
-# collectstatic imports the settings, which with DEBUG=off insist on production values. These are
+# collectstatic and compilemessages import the settings, which with DEBUG=off insist on production values. These are
 # build-only dummies on this RUN line alone (never ENV), so no layer or container inherits them.
 RUN DEBUG=off \
     SECRET_KEY=build-only-dummy-secret-key-not-used-at-run-time-0123456789 \
     CREDENTIALS_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     ALLOWED_HOSTS=build.invalid \
     LOKET_ENDPOINT=https://loket.invalid/loket/soap \
-    python manage.py collectstatic --noinput
+    sh -c 'python manage.py collectstatic --noinput && python manage.py compilemessages --verbosity 0'
 
 # The code and the collected static files stay owned by root: the app can read, not change them.
 USER app

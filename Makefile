@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test chromium deploy-check lint format bench clean distclean
+.PHONY: help run test messages chromium deploy-check lint format bench clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,13 +23,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed ## Portal on the embedded default (SQLite, in-process tasks, Loket.nl sandbox)
+run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, in-process tasks, Loket.nl sandbox)
 	scripts/run-embedded
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest
 # with that environment. "$$@" hands PYTEST_ARGS to pytest word for word.
-test: $(VENV)/.installed chromium ## Lint, format check and the whole test suite
+test: $(VENV)/.installed messages chromium ## Lint, format check and the whole test suite
 	scripts/test-env bash -c '$(BIN)/ruff check . && $(BIN)/ruff format --check . && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
+
+# The compiled catalogues (.mo, not in git) from locale/<language>/LC_MESSAGES/django.po. Needs GNU
+# gettext's msgfmt (Debian: gettext; .ci/run installs it).
+messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
+	@command -v msgfmt >/dev/null || { echo "msgfmt ontbreekt: installeer GNU gettext (apt-get install gettext)." >&2; exit 1; }
+	$(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
 
 # Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root
 # it installs it; otherwise it says what is missing. Outside CI `make test` goes on and the browser

@@ -6,11 +6,11 @@ import pytest
 from django.utils import translation
 
 from locket_client.client import LoketClient
-from locket_client.diagnose import Finding, FindingCode, diagnose
+from locket_client.diagnose import Finding, ProblemCode, diagnose
 from tests.conftest import demo_credentials
 
 
-def _codes(diagnosis) -> list[FindingCode]:
+def _codes(diagnosis) -> list[ProblemCode]:
     return [f.code for f in diagnosis.findings]
 
 
@@ -32,7 +32,7 @@ def test_ws_groot_passes_and_sees_ten_thousand_employers(loket):
 def test_another_party_is_told_to_choose_benefits_plaza(loket):
     diagnosis = diagnose(demo_credentials("ws-andere-partij"), client=loket)
 
-    assert _codes(diagnosis) == [FindingCode.VERKEERDE_WEBSERVICEPARTIJ]
+    assert _codes(diagnosis) == [ProblemCode.VERKEERDE_WEBSERVICEPARTIJ]
     finding = diagnosis.findings[0]
     assert finding.detail == "Andere Partij B.V."
     assert finding.manual_step() == "Handleiding: stap 1"
@@ -44,7 +44,7 @@ def test_another_party_is_told_to_choose_benefits_plaza(loket):
 def test_missing_functions_and_entity_are_named_with_step_3(loket):
     diagnosis = diagnose(demo_credentials("ws-zonder-loon"), client=loket)
 
-    assert _codes(diagnosis) == [FindingCode.AUTORISATIE_ONTBREEKT]
+    assert _codes(diagnosis) == [ProblemCode.AUTORISATIE_ONTBREEKT]
     finding = diagnosis.findings[0]
     assert finding.message() == (
         "De webservicepartij is niet geautoriseerd voor functies WERKNEMERS, DIENSTVERBANDEN, "
@@ -61,7 +61,7 @@ def test_missing_functions_and_entity_are_named_with_step_3(loket):
 def test_a_user_without_a_team_is_told_to_link_employers(loket):
     diagnosis = diagnose(demo_credentials("ws-zonder-team"), client=loket)
 
-    assert _codes(diagnosis) == [FindingCode.GEEN_WERKGEVERS]
+    assert _codes(diagnosis) == [ProblemCode.GEEN_WERKGEVERS]
     assert diagnosis.employer_count == 0
     assert diagnosis.findings[0].manual_step() == "Handleiding: stap 2 en 3"
 
@@ -69,11 +69,11 @@ def test_a_user_without_a_team_is_told_to_link_employers(loket):
 @pytest.mark.parametrize(
     ("credentials", "code", "step"),
     [
-        (demo_credentials("ak-standaard"), FindingCode.GEEN_WEBSERVICEGEBRUIKER, "stap 2"),
-        (demo_credentials("ws-geblokkeerd"), FindingCode.GEBRUIKER_GEBLOKKEERD, "stap 2"),
-        (demo_credentials(wachtwoord="verkeerd"), FindingCode.INLOG_ONGELDIG, "stap 4"),
-        (demo_credentials("onbekend"), FindingCode.INLOG_ONGELDIG, "stap 4"),
-        (demo_credentials(omgevingscode="NERGENS"), FindingCode.OMGEVING_ONBEKEND, "Omgevingscode"),
+        (demo_credentials("ak-standaard"), ProblemCode.GEEN_WEBSERVICEGEBRUIKER, "stap 2"),
+        (demo_credentials("ws-geblokkeerd"), ProblemCode.GEBRUIKER_GEBLOKKEERD, "stap 2"),
+        (demo_credentials(wachtwoord="verkeerd"), ProblemCode.INLOG_ONGELDIG, "stap 4"),
+        (demo_credentials("onbekend"), ProblemCode.INLOG_ONGELDIG, "stap 4"),
+        (demo_credentials(omgevingscode="NERGENS"), ProblemCode.OMGEVING_ONBEKEND, "Omgevingscode"),
     ],
 )
 def test_a_login_fault_becomes_one_finding_with_its_step(loket, credentials, code, step):
@@ -89,7 +89,7 @@ def test_a_login_fault_becomes_one_finding_with_its_step(loket, credentials, cod
 def test_storing_is_a_temporary_finding(loket):
     diagnosis = diagnose(demo_credentials(omgevingscode="STORING"), client=loket)
 
-    assert _codes(diagnosis) == [FindingCode.TIJDELIJK_ONBEREIKBAAR]
+    assert _codes(diagnosis) == [ProblemCode.TIJDELIJK_ONBEREIKBAAR]
     assert diagnosis.temporary
     assert "opnieuw" in diagnosis.findings[0].message()
 
@@ -115,7 +115,7 @@ def test_messages_are_english_when_the_language_is_english(loket):
 
 
 def test_a_finding_survives_a_json_round_trip():
-    finding = Finding(FindingCode.AUTORISATIE_ONTBREEKT, detail="VERLOF|verlof")
+    finding = Finding(ProblemCode.AUTORISATIE_ONTBREEKT, detail="VERLOF|verlof")
 
     assert Finding.from_dict(finding.as_dict()) == finding
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from locket_client.diagnose import Finding, FindingCode
+from locket_client.diagnose import Finding, ProblemCode
 from onboarding import pagecache
 from onboarding.crypto import decrypt_secret
 from onboarding.http import client_ip
@@ -399,8 +399,8 @@ def test_the_status_page_shows_the_number_of_employers_after_a_passed_check(clie
 
 def test_the_status_page_shows_each_finding_with_the_manual_step_that_fixes_it(client):
     findings = [
-        Finding(FindingCode.VERKEERDE_WEBSERVICEPARTIJ, detail="Andere Partij B.V."),
-        Finding(FindingCode.AUTORISATIE_ONTBREEKT, detail="LOONGEGEVENS|persoon"),
+        Finding(ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, detail="Andere Partij B.V."),
+        Finding(ProblemCode.AUTORISATIE_ONTBREEKT, detail="LOONGEGEVENS|persoon"),
     ]
     processor = PayrollProcessorFactory(
         check_failed=True, check_findings=[finding.as_dict() for finding in findings]
@@ -426,7 +426,7 @@ def test_a_stored_finding_the_code_no_longer_knows_does_not_break_the_page(clien
     response = client.get(status_url(processor))
 
     assert response.status_code == 200
-    assert escape(Finding(FindingCode.GEEN_WERKGEVERS).message()) in response.content.decode()
+    assert escape(Finding(ProblemCode.GEEN_WERKGEVERS).message()) in response.content.decode()
 
 
 def test_after_confirmation_the_status_page_links_to_login_instead_of_offering_corrections(client):
@@ -488,7 +488,7 @@ def test_the_partial_turns_from_pending_to_done_once_the_check_ran(
     block = client.get(status_url(processor, "status_partial")).content.decode()
 
     assert 'data-pending="false"' in block
-    assert escape(Finding(FindingCode.GEEN_WERKGEVERS).message()) in block
+    assert escape(Finding(ProblemCode.GEEN_WERKGEVERS).message()) in block
 
 
 # --- recheck -----------------------------------------------------------------------------------
