@@ -488,7 +488,7 @@ def activate_in_process(processor, chunks: tuple[int, ...], *, profile: bool) ->
 
     from config.celery import app
     from employers import services
-    from employers.loket_view import loket_view
+    from employers.loket_snapshot import snapshot
     from employers.models import (
         EmployerLink,
         EmployerRequest,
@@ -508,7 +508,7 @@ def activate_in_process(processor, chunks: tuple[int, ...], *, profile: bool) ->
     )
     EmployerRequest.objects.filter(pk__in=request_ids).update(status=RequestStatus.OPEN)
     RequestTaxNumber.objects.filter(request_id__in=request_ids).update(is_open=True)
-    loket_view(processor)  # the view in the cache, as the worker mostly finds it
+    snapshot(processor)  # in the cache, as the worker mostly finds it
 
     app.conf.task_always_eager = True
     runs = []
@@ -554,7 +554,7 @@ def render_page(processor, *, profile: bool) -> PageRun:
     from django.core.cache import cache
     from django.test import Client
 
-    from employers.loket_view import _key
+    from employers.loket_snapshot import _key
 
     client = Client()
     client.force_login(processor.user)

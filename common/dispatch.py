@@ -32,9 +32,10 @@ def task(name: str) -> Task:
         raise KeyError(f"no Celery task is registered as {name!r}") from None
 
 
-def enqueue(name: str, *args: object) -> None:
-    """Send ``name(*args)`` now (in-process when tasks run eagerly). Broker errors raise."""
-    task(name).delay(*args)
+def enqueue(name: str, *args: object, countdown: int | None = None) -> None:
+    """Send ``name(*args)`` now, to run in ``countdown`` seconds if given (in-process at once
+    when tasks run eagerly). Broker errors raise."""
+    task(name).apply_async(args, countdown=countdown)
 
 
 def enqueue_on_commit(name: str, *args: object) -> None:
@@ -52,3 +53,8 @@ def enqueue_on_commit(name: str, *args: object) -> None:
             logger.warning("could not enqueue %s; the sweep will", name)
 
     transaction.on_commit(send)
+
+
+def runs_in_process() -> bool:
+    """Whether tasks run inside the caller (the embedded default: no broker, no beat)."""
+    return bool(app.conf.task_always_eager)

@@ -36,6 +36,7 @@ from employers.models import (
     LinkTaxNumber,
     RequestTaxNumber,
 )
+from locket_client.problems import explain, manual_step
 
 # A cell starting with one of these is a formula to Excel/LibreOffice (CSV injection); tab and
 # carriage return too, as OWASP lists them.
@@ -74,7 +75,7 @@ class _Echo:
 def _problem(code: str, detail: str = "") -> SafeString | str:
     if not code:
         return "-"
-    step, message = services.problem_text(code, detail)
+    step, message = manual_step(code), explain(code, detail)
     return format_html("<strong>{}</strong> {}<br>{}", code, step and f"({step})", message)
 
 

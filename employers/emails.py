@@ -1,9 +1,8 @@
 """The portal's e-mails about employer requests and links (Dutch, text + HTML).
 
-Called by the mail tasks in ``employers.tasks`` with ids only. Each mail renders
+Called by the outbox (``employers.services.outbox``) with ids only. Each mail renders
 ``templates/employers/emails/<name>_subject.txt``, ``<name>_body.txt`` and ``<name>_body.html``
-(the house style of ``onboarding.emails``), and goes out as one
-:class:`~django.core.mail.EmailMultiAlternatives`.
+through :mod:`common.mail`, and goes out as one :class:`~django.core.mail.EmailMultiAlternatives`.
 
 Rules every mail here follows (as in ``onboarding.emails``):
 
@@ -18,116 +17,85 @@ Rules every mail here follows (as in ``onboarding.emails``):
   of links that became active gives each processor *one* summary a minute, not one mail per
   employer.
 
-Sending once is ``employers.outbox``'s work: it holds the row, calls the sender here and marks
-the mail sent in one transaction; these functions only build and send.
+Sending once is ``employers.services.outbox``'s work: it holds the row, calls the sender here
+and marks the mail sent in one transaction; these functions only build and send.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import translation
 
+from common.mail import MAIL_LANGUAGE, absolute_url, build, send_all
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
-from employers.services import problem_text
+from locket_client.problems import ProblemCode, explain, manual_step
 from onboarding.models import PayrollProcessor
 
 logger = logging.getLogger(__name__)
 
-MAIL_LANGUAGE = "nl"
-# Messages handed to the connection at a time (memory stays flat for a bulk of 10,000 links).
-SEND_BATCH = 500
-
-
-def _absolute(path: str) -> str:
-    """Mails are sent by workers, not requests: links are built on ``PORTAL_BASE_URL``."""
-    return settings.PORTAL_BASE_URL + path
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
 
 def _message(name: str, *, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
-    with translation.override(MAIL_LANGUAGE):
-        subject = _one_line(render_to_string(f"employers/emails/{name}_subject.txt", context))
-        text = render_to_string(f"employers/emails/{name}_body.txt", context)
-        html = render_to_string(f"employers/emails/{name}_body.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
-    )
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _send_all(messages: Iterable[EmailMultiAlternatives]) -> int:
-    """Send through ONE connection, in batches; returns how many went out."""
-    sent = 0
-    with get_connection() as connection:
-        batch: list[EmailMultiAlternatives] = []
-        for message in messages:
-            batch.append(message)
-            if len(batch) >= SEND_BATCH:
-                sent += connection.send_messages(batch) or 0
-                batch = []
-        if batch:
-            sent += connection.send_messages(batch) or 0
-    return sent
+    return build(f"employers/emails/{name}", to=[to], context=context)
 
 
 def _dashboard_url() -> str:
-    return _absolute(reverse("onboarding:dashboard"))
+    return absolute_url(reverse("onboarding:dashboard"))
 
 
-def _request_about(request: EmployerRequest) -> dict[str, Any]:
+def _problem(code: str, detail: str = "") -> tuple[str, str]:
+    """The manual step and the explanation of a problem, in the mail's language."""
+    with translation.override(MAIL_LANGUAGE):
+        return manual_step(code), explain(code, detail)
+
+
+def _request_about(employer_request: EmployerRequest) -> dict[str, Any]:
     """What a template may show of a request."""
     return {
-        "company_name": request.company_name,
-        "kvk_number": request.kvk_number,
-        "numbers": [n.number for n in request.tax_numbers.all()],
-        "contact_name": request.contact_name,
-        "contact_email": request.contact_email,
-        "contact_phone": request.contact_phone,
-        "created_at": request.created_at,
+        "company_name": employer_request.company_name,
+        "kvk_number": employer_request.kvk_number,
+        "numbers": [n.number for n in employer_request.tax_numbers.all()],
+        "contact_name": employer_request.contact_name,
+        "contact_email": employer_request.contact_email,
+        "contact_phone": employer_request.contact_phone,
+        "created_at": employer_request.created_at,
     }
 
 
 def _load_request(request_id: int) -> EmployerRequest | None:
-    request = (
+    employer_request = (
         EmployerRequest.objects.select_related("processor")
         .prefetch_related("tax_numbers")
         .filter(pk=request_id)
         .first()
     )
-    if request is None:
+    if employer_request is None:
         logger.warning("mail for employer request %s not sent: no such request", request_id)
-    return request
+    return employer_request
 
 
 def send_request_received(*, request_id: int) -> None:
     """The employer's confirmation (what it asked, which processor, what happens next) and the
     processor's notification (the request, with a link to its dashboard)."""
-    request = _load_request(request_id)
-    if request is None:
+    employer_request = _load_request(request_id)
+    if employer_request is None:
         return
-    about = _request_about(request)
-    processor_name = request.processor.company_name
-    _send_all(
+    about = _request_about(employer_request)
+    processor_name = employer_request.processor.company_name
+    send_all(
         [
             _message(
                 "request_received",
-                to=request.contact_email,
+                to=employer_request.contact_email,
                 context={"request": about, "processor_name": processor_name},
             ),
             _message(
                 "request_new",
-                to=request.processor.email,
+                to=employer_request.processor.email,
                 context={
                     "request": about,
                     "processor_name": processor_name,
@@ -141,22 +109,24 @@ def send_request_received(*, request_id: int) -> None:
 def send_request_problem(*, request_id: int) -> None:
     """Tell the processor that an employer asked for the link but its web-service user cannot see
     that employer in Loket.nl, with the manual step that fixes it."""
-    request = _load_request(request_id)
-    if request is None:
+    employer_request = _load_request(request_id)
+    if employer_request is None:
         return
-    if request.status != RequestStatus.OPEN or request.problem_code != "NIET_ZICHTBAAR":
+    if (
+        employer_request.status != RequestStatus.OPEN
+        or employer_request.problem_code != ProblemCode.NIET_ZICHTBAAR
+    ):
         logger.info("problem mail for employer request %s skipped: state changed", request_id)
         return
-    with translation.override(MAIL_LANGUAGE):
-        step, explanation = problem_text("NIET_ZICHTBAAR")
-    _send_all(
+    step, explanation = _problem(ProblemCode.NIET_ZICHTBAAR)
+    send_all(
         [
             _message(
                 "request_problem",
-                to=request.processor.email,
+                to=employer_request.processor.email,
                 context={
-                    "request": _request_about(request),
-                    "processor_name": request.processor.company_name,
+                    "request": _request_about(employer_request),
+                    "processor_name": employer_request.processor.company_name,
                     "step": step,
                     "explanation": explanation,
                     "dashboard_url": _dashboard_url(),
@@ -189,20 +159,20 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
 
     def messages() -> Iterator[EmailMultiAlternatives]:
         for link in links:
-            request = link.request
-            assert request is not None  # filtered on request__isnull=False
+            employer_request = link.request
+            assert employer_request is not None  # filtered on request__isnull=False
             yield _message(
                 "link_active",
-                to=request.contact_email,
+                to=employer_request.contact_email,
                 context={
-                    "request": _request_about(request),
+                    "request": _request_about(employer_request),
                     "employer_name": link.employer_name,
                     "processor_name": link.processor.company_name,
                     "activated_at": link.activated_at,
                 },
             )
 
-    _send_all(messages())
+    send_all(messages())
 
 
 def send_processor_digest(
@@ -238,7 +208,7 @@ def send_processor_digest(
     if problem:
         rows = []
         for link in problem:
-            step, text = problem_text(link.problem_code, link.problem_detail)
+            step, text = _problem(link.problem_code, link.problem_detail)
             rows.append({"name": link.employer_name, "step": step, "message": text})
         messages.append(
             _message(
@@ -252,4 +222,4 @@ def send_processor_digest(
                 },
             )
         )
-    _send_all(messages)
+    send_all(messages)

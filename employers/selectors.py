@@ -3,13 +3,14 @@
 :func:`werkgevers_overview` is the Werkgevers page's model: one row per employer the processor
 deals with, combining three sources that only meet here:
 
-- the employers its web-service user sees in Loket.nl (a :class:`~employers.loket_view.LoketView`,
-  or ``None`` when Loket.nl cannot be reached),
+- the employers its web-service user sees in Loket.nl (a
+  :class:`~employers.loket_snapshot.LoketSnapshot`, or ``None`` when Loket.nl cannot be reached),
 - the employer requests addressed to it (not withdrawn),
 - its registrations and links (:class:`~employers.models.EmployerLink`).
 
-Requests are matched to Loket.nl employers as the services match them: by loonheffingennummer,
-then by KvK number. A processor may have 10,000 employers, so the overview costs a constant
+Requests are matched to Loket.nl employers by the rule the services use
+(:class:`~employers.matching.MatchIndex`: by loonheffingennummer, then by KvK number). A
+processor may have 10,000 employers, so the overview costs a constant
 number of queries (four: requests, their tax numbers, links, theirs) and linear time; filtering
 and searching happen in Python on the combined rows, because a third of the data is not in the
 database at all.
@@ -25,7 +26,8 @@ from django.db import connection
 from django.db.models import F, Lookup, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from employers.loket_view import LoketView
+from employers.loket_snapshot import LoketSnapshot
+from employers.matching import MatchIndex
 from employers.models import (
     EmployerLink,
     EmployerRequest,
@@ -34,7 +36,7 @@ from employers.models import (
     RequestStatus,
     RequestTaxNumber,
 )
-from employers.services import problem_text
+from locket_client.problems import ProblemCode, explain, manual_step
 from locket_client.types import Employer
 from onboarding.models import PayrollProcessor
 
@@ -183,22 +185,27 @@ def _numbers_by_owner(rows: Iterable[tuple[int, str]]) -> dict[int, tuple[str, .
     return {owner_id: tuple(sorted(numbers)) for owner_id, numbers in grouped.items()}
 
 
+def _problem(code: str, detail: str = "") -> tuple[str, str]:
+    """The manual step and explanation of a problem; a problem without a stored code (from
+    before codes were stored) is the employer not being visible."""
+    code = code or ProblemCode.NIET_ZICHTBAAR
+    return manual_step(code), explain(code, detail)
+
+
 def _set_state(row: Row, *, loket_known: bool) -> None:
-    link, request = row.link, row.request
+    link, asked = row.link, row.request
     if link is not None:
         row.state = _STATE_BY_LINK_STATUS.get(link.status, RowState.PROBLEM)
         if row.state in (RowState.PROBLEM, RowState.NEEDS_ATTENTION):
-            row.step, row.message = problem_text(
-                link.problem_code or "NIET_ZICHTBAAR", link.problem_detail
-            )
-    elif request is not None:
+            row.step, row.message = _problem(link.problem_code, link.problem_detail)
+    elif asked is not None:
         if row.employer is not None:
             row.state = RowState.REQUESTED
-        elif loket_known or request.problem_code:
+        elif loket_known or asked.problem_code:
             # The employer asked, but the web-service user cannot see it (manual steps 2 and 3).
             # Without Loket.nl's answer, the worker's last finding on the request stands.
             row.state = RowState.PROBLEM
-            row.step, row.message = problem_text(request.problem_code or "NIET_ZICHTBAAR")
+            row.step, row.message = _problem(asked.problem_code)
         else:
             row.state = RowState.REQUESTED  # visibility unknown while Loket.nl is down
     else:
@@ -207,28 +214,18 @@ def _set_state(row: Row, *, loket_known: bool) -> None:
 
 @dataclass(slots=True)
 class _Index:
-    """Where a request may belong: rows by Loket.nl employer, by link, and by number and KvK."""
+    """Where a request may belong: rows by Loket.nl employer and by link, and the matching
+    indexes of the employers Loket.nl shows and of the links it does not show (now)."""
 
     by_employer: dict[str, Row] = field(default_factory=dict)
     by_link: dict[int, Row] = field(default_factory=dict)
-    by_number: dict[str, Row] = field(default_factory=dict)
-    by_kvk: dict[str, Row] = field(default_factory=dict)
-    unseen_by_number: dict[str, Row] = field(default_factory=dict)
-    unseen_by_kvk: dict[str, Row] = field(default_factory=dict)
+    visible: MatchIndex[Row] = field(default_factory=MatchIndex)
+    unseen: MatchIndex[Row] = field(default_factory=MatchIndex)
 
     def find(self, numbers: tuple[str, ...], kvk: str) -> Row | None:
-        """As the services match: a visible employer by loonheffingennummer, then by KvK; else
-        a link whose employer Loket.nl does not show (now), the same way."""
-        for by_number, by_kvk in (
-            (self.by_number, self.by_kvk),
-            (self.unseen_by_number, self.unseen_by_kvk),
-        ):
-            for number in numbers:
-                if number in by_number:
-                    return by_number[number]
-            if kvk in by_kvk:
-                return by_kvk[kvk]
-        return None
+        """A visible employer's row, else the row of a link Loket.nl does not show."""
+        found = self.visible.first(numbers=numbers, kvk=kvk)
+        return found if found is not None else self.unseen.first(numbers=numbers, kvk=kvk)
 
 
 class _AnyOf(Lookup):
@@ -276,7 +273,7 @@ def _numbers_of(
 
 
 def _requests(processor: PayrollProcessor) -> list[tuple[RequestSummary, tuple[str, ...]]]:
-    requests = [
+    summaries = [
         RequestSummary(*values)
         for values in EmployerRequest.objects.filter(processor=processor)
         .exclude(status=RequestStatus.WITHDRAWN)
@@ -286,10 +283,10 @@ def _requests(processor: PayrollProcessor) -> list[tuple[RequestSummary, tuple[s
     numbers = _numbers_of(
         RequestTaxNumber,
         "request",
-        [request.pk for request in requests],
+        [summary.pk for summary in summaries],
         of_processor=Q(request__processor=processor) & ~Q(request__status=RequestStatus.WITHDRAWN),
     )
-    return [(request, numbers.get(request.pk, ())) for request in requests]
+    return [(summary, numbers.get(summary.pk, ())) for summary in summaries]
 
 
 def _links(processor: PayrollProcessor) -> list[tuple[LinkSummary, tuple[str, ...]]]:
@@ -308,52 +305,46 @@ def _links(processor: PayrollProcessor) -> list[tuple[LinkSummary, tuple[str, ..
     return [(link, numbers.get(link.pk, ())) for link in links]
 
 
-def _combine(view: LoketView | None, processor: PayrollProcessor) -> list[Row]:
+def _combine(current: LoketSnapshot | None, processor: PayrollProcessor) -> list[Row]:
     """One row per visible employer, per link Loket.nl does not show, per request that fits
     neither; a second request for an employer that already has one gets a row of its own."""
     links = _links(processor)
     link_by_employer = {link.loket_employer_id: link for link, _numbers in links}
     rows: list[Row] = []
     index = _Index()
-    for employer in view.employers if view is not None else ():
+    for employer in current.employers if current is not None else ():
         row = Row(employer=employer, link=link_by_employer.get(employer.id))
         rows.append(row)
         index.by_employer[employer.id] = row
-        for number in employer.payroll_tax_numbers:
-            index.by_number.setdefault(number, row)
-        if employer.kvk_number:
-            index.by_kvk.setdefault(employer.kvk_number, row)
+        index.visible.add(row, numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
 
     for link, numbers in links:
         row = index.by_employer.get(link.loket_employer_id)
         if row is None:  # no longer visible in Loket.nl, or Loket.nl is down
             row = Row(employer=None, link=link)
             rows.append(row)
-            for number in numbers:
-                index.unseen_by_number.setdefault(number, row)
-            if link.kvk_number:
-                index.unseen_by_kvk.setdefault(link.kvk_number, row)
+            index.unseen.add(row, numbers=numbers, kvk=link.kvk_number)
         row.link_tax_numbers = numbers
         index.by_link[link.pk] = row
 
     link_by_request = {link.request_id: link for link, _numbers in links if link.request_id}
-    for request, numbers in _requests(processor):
-        if request.pk in link_by_request:
-            row = index.by_link[link_by_request[request.pk].pk]
+    for summary, numbers in _requests(processor):
+        if summary.pk in link_by_request:
+            row = index.by_link[link_by_request[summary.pk].pk]
         else:
-            row = index.find(numbers, request.kvk_number)
+            row = index.find(numbers, summary.kvk_number)
         if row is None:
-            rows.append(Row(employer=None, request=request, request_tax_numbers=numbers))
+            rows.append(Row(employer=None, request=summary, request_tax_numbers=numbers))
         elif row.request is None and (
-            row.link is None or row.link.request_id in (None, request.pk)
+            row.link is None or row.link.request_id in (None, summary.pk)
         ):
-            row.request, row.request_tax_numbers = request, numbers
+            row.request, row.request_tax_numbers = summary, numbers
         else:
             rows.append(
                 Row(
                     employer=row.employer,
                     link=row.link,
-                    request=request,
+                    request=summary,
                     link_tax_numbers=row.link_tax_numbers,
                     request_tax_numbers=numbers,
                 )
@@ -364,21 +355,21 @@ def _combine(view: LoketView | None, processor: PayrollProcessor) -> list[Row]:
 def werkgevers_overview(
     *,
     processor: PayrollProcessor,
-    view: LoketView | None,
+    current: LoketSnapshot | None,
     state_filter: str | None = None,
     query: str = "",
 ) -> list[Row]:
     """Every employer of ``processor``, sorted by name, optionally filtered by state and by a
     search term (name, KvK or loonheffingennummer, case-insensitive).
 
-    ``view`` is the processor's Loket.nl view, or ``None`` when Loket.nl is unreachable: then the
-    rows come from the database alone and nothing can be registered. Four queries, whatever the
-    number of employers; time linear in it (plus the sort by name).
+    ``current`` is the processor's Loket.nl snapshot, or ``None`` when Loket.nl is unreachable:
+    then the rows come from the database alone and nothing can be registered. Four queries,
+    whatever the number of employers; time linear in it (plus the sort by name).
     """
-    loket_known = view is not None
+    loket_known = current is not None
     term = query.strip().casefold()
     result = []
-    for row in _combine(view, processor):
+    for row in _combine(current, processor):
         _set_state(row, loket_known=loket_known)
         if state_filter and row.state != state_filter:
             continue

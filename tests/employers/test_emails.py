@@ -19,6 +19,7 @@ from employers.models import (
     RequestStatus,
     RequestTaxNumber,
 )
+from locket_client.problems import explain, manual_step
 from tests.employers.conftest import DEMO_PASSWORD, E1, make_processor
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,7 @@ def test_the_problem_mail_tells_the_processor_the_manual_step():
     emails.send_request_problem(request_id=request.pk)
 
     [message] = mail.outbox
-    step, explanation = services.problem_text("NIET_ZICHTBAAR")
+    step, explanation = manual_step("NIET_ZICHTBAAR"), explain("NIET_ZICHTBAAR")
     assert message.to == [processor.email]
     assert "Actie nodig" in message.subject
     assert "\n" not in message.subject

@@ -1,8 +1,8 @@
-"""The employer side's outbox (``employers.outbox``), tasks in-process against the sandbox: every
-mail goes out once however often its task is delivered, a mail the mail server refused stays due
-and the sweep sends it, and work that waits for Loket.nl is not handed out again by the sweep
-while its own retry is still on its way. (The broker being down for real, with a worker, is in
-``tests/integration/test_linking_worker.py``.)"""
+"""The employer side's outbox (``employers.services.outbox``, ``.sweeps``), tasks in-process
+against the sandbox: every mail goes out once however often its task is delivered, a mail the
+mail server refused stays due and the sweep sends it, and work that waits for Loket.nl is not
+handed out again by the sweep while its own retry is still on its way. (The broker being down
+for real, with a worker, is in ``tests/integration/test_linking_worker.py``.)"""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from employers import outbox, services, tasks
+from employers import services, tasks
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
+from employers.services import sweeps
 from onboarding.models import PayrollProcessor
 from tests.employers.conftest import E1, E4, make_processor
 
@@ -87,7 +88,7 @@ def test_the_request_mails_go_out_once_however_often_the_task_is_delivered(
     assert request.mails_sent_at is not None
 
     assert tasks.send_request_mails.delay(request.pk).get() is False
-    assert outbox.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 0
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 0
 
     assert len(mail.outbox) == 2
 
@@ -136,8 +137,8 @@ def test_request_mails_refused_by_the_mail_server_stay_due_and_the_sweep_sends_t
 
     mail_server.up()
     # Not at once: its task may be on its way. After the grace period, yes.
-    assert outbox.unsent_mails_enqueue()["request_mails"] == 0
-    assert outbox.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 1
+    assert sweeps.unsent_mails_enqueue()["request_mails"] == 0
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 1
 
     request.refresh_from_db()
     assert request.mails_sent_at is not None
@@ -155,9 +156,9 @@ def test_link_mails_refused_by_the_mail_server_stay_due_and_the_sweep_sends_them
     assert (link.employer_notified_at, link.processor_notified_at) == (None, None)
 
     mail_server.up()
-    sent = outbox.unsent_mails_enqueue(older_than=dt.timedelta(0))
+    sent = sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))
     assert sent == {"request_mails": 1, "problem_mails": 0, "link_active_mails": 1}
-    assert outbox.due_digests_enqueue() == 1  # the beat's minute
+    assert sweeps.due_digests_enqueue() == 1  # the beat's minute
 
     link.refresh_from_db()
     assert link.employer_notified_at is not None
@@ -183,12 +184,12 @@ def test_a_link_waiting_for_loket_is_left_to_its_retry_not_handed_out_again_by_t
     link = EmployerLink.objects.get()
     assert link.status == LinkStatus.PENDING
     assert link.link_requested_at > timezone.now() + dt.timedelta(minutes=20)  # the last backoff
-    assert outbox.pending_links_enqueue() == 0
+    assert sweeps.pending_links_enqueue() == 0
 
     PayrollProcessor.objects.filter(pk=processor.pk).update(omgevingscode="DEMO001")
     EmployerLink.objects.update(link_requested_at=timezone.now() - dt.timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.pending_links_enqueue() == 1
+        assert sweeps.pending_links_enqueue() == 1
 
     assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
 
@@ -200,12 +201,12 @@ def test_a_visibility_check_waiting_for_loket_is_left_to_its_retry_then_swept(
     request = _request(processor, django_capture_on_commit_callbacks, number=E4_NUMBER, kvk=E4_KVK)
     assert request.problem_code == ""  # Loket.nl could not be asked: nothing is concluded
     assert request.visibility_due_at > timezone.now() + dt.timedelta(minutes=20)
-    assert outbox.visibility_checks_enqueue() == 0
+    assert sweeps.visibility_checks_enqueue() == 0
 
     PayrollProcessor.objects.filter(pk=processor.pk).update(omgevingscode="DEMO001")
     EmployerRequest.objects.update(visibility_due_at=timezone.now() - dt.timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox.visibility_checks_enqueue() == 1
+        assert sweeps.visibility_checks_enqueue() == 1
 
     request.refresh_from_db()
     assert request.problem_code == "NIET_ZICHTBAAR"
@@ -227,7 +228,7 @@ def test_a_visible_request_is_checked_once_and_a_linked_one_needs_no_check(
     EmployerRequest.objects.filter(pk=waiting.pk).update(
         status=RequestStatus.LINKED, visibility_due_at=timezone.now() - dt.timedelta(hours=1)
     )
-    assert outbox.visibility_checks_enqueue() == 0
+    assert sweeps.visibility_checks_enqueue() == 0
     waiting.refresh_from_db()
     assert waiting.visibility_due_at is None
 
@@ -282,7 +283,7 @@ def test_the_upgrade_marks_the_mails_of_existing_rows_sent_so_nothing_goes_out_m
     executor = MigrationExecutor(connection)
     executor.migrate(after)
 
-    assert outbox.unsent_mails_enqueue(older_than=dt.timedelta(0)) == {
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0)) == {
         "request_mails": 0,
         "problem_mails": 0,
         "link_active_mails": 0,

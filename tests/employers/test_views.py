@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from employers.models import EmployerRequest, RequestStatus, RequestTaxNumber
-from employers.views import DONE_PAGE_MAX_AGE, DONE_PAGE_SALT, done_token
+from employers.views.employer import DONE_PAGE_MAX_AGE, DONE_PAGE_SALT, done_token
 from onboarding.models import Status
 from tests.employers.conftest import make_processor
 

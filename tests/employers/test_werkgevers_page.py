@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from employers import services
-from employers.loket_view import LoketView, loket_view
-from employers.loket_view import _key as loket_view_key
+from employers.loket_snapshot import LoketSnapshot, snapshot
+from employers.loket_snapshot import _key as snapshot_key
 from employers.models import (
     EmployerLink,
     EmployerRequest,
@@ -292,9 +292,9 @@ def test_filter_and_search_narrow_the_rows(logged_in, owner, django_capture_on_c
 
 def _stale_view(processor) -> None:
     """Put an old answer in the cache, as if fetched before the team changed in Loket.nl."""
-    current = loket_view(processor)
-    key = loket_view_key(processor)
-    cache.set(key, LoketView(access=current.access, employers=()), 300)
+    current = snapshot(processor)
+    key = snapshot_key(processor)
+    cache.set(key, LoketSnapshot(access=current.access, employers=()), 300)
     cache.set(f"{key}:page-at", timezone.now(), 300)
 
 
@@ -543,7 +543,7 @@ def test_the_page_renders_10000_employers_within_a_second(
     The measured page is a warm one: the Loket.nl view is cached, as it is for ``LOKET_VIEW_TTL``
     seconds after any fetch."""
     groot = _with_user(make_processor("ws-groot"))
-    employers = loket_view(groot).employers
+    employers = snapshot(groot).employers
     assert len(employers) == 10_000
     now = timezone.now()
     requests = EmployerRequest.objects.bulk_create(

@@ -25,8 +25,9 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from employers import outbox, services
+from employers import services
 from employers.models import EmployerEvent, EmployerLink, EmployerRequest, LinkStatus, RequestStatus
+from employers.services import sweeps
 from employers.tasks import link_employers, recheck_everything, recheck_links
 from onboarding.models import CheckAttempt, CheckOutcome, PayrollProcessor, Status
 from tests.conftest import TRAAG_DELAY
@@ -209,9 +210,9 @@ def test_nothing_is_lost_when_the_broker_is_down_as_the_employer_asks_and_the_pr
     assert outside.problem_code == ""
 
     # The sweeps of the beat (here without their grace period) hand everything to the worker.
-    assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
-    assert outbox.visibility_checks_enqueue(older_than=dt.timedelta(0)) >= 1
-    assert outbox.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 2
+    assert sweeps.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+    assert sweeps.visibility_checks_enqueue(older_than=dt.timedelta(0)) >= 1
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 2
 
     wait_for(lambda: _status(processor) == LinkStatus.ACTIVE)
     wait_for(lambda: EmployerRequest.objects.get(pk=outside.pk).problem_code == "NIET_ZICHTBAAR")
@@ -227,7 +228,7 @@ def test_nothing_is_lost_when_the_broker_is_down_as_the_employer_asks_and_the_pr
     assert _active_events(_link(processor)) == 1
     # The processor's digest waits for the beat's minute (no countdown task held by a worker).
     assert _link(processor).processor_notified_at is None
-    assert outbox.due_digests_enqueue() == 1
+    assert sweeps.due_digests_enqueue() == 1
     wait_for(lambda: _link(processor).processor_notified_at is not None)
     assert EmployerRequest.objects.get(pk=request.pk).status == RequestStatus.LINKED
 
@@ -238,9 +239,9 @@ def test_the_sweep_hands_out_a_lost_link_once_not_every_minute(
     """A copy the sweep sent may wait behind a long queue: the next sweeps leave it alone."""
     *_, link = _pending_slow_link(integration_services, celery_worker_process)
     with _silent_broker(integration_services, celery_worker_process):
-        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
-        assert outbox.pending_links_enqueue() == 0
-        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 0
+        assert sweeps.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+        assert sweeps.pending_links_enqueue() == 0
+        assert sweeps.pending_links_enqueue(older_than=dt.timedelta(0)) == 0
     link.refresh_from_db()
     assert link.status == LinkStatus.PENDING
     assert link.link_requested_at > timezone.now() + dt.timedelta(minutes=9)
@@ -448,7 +449,7 @@ def test_a_link_left_pending_by_a_killed_worker_is_finished_by_the_sweep(
         )
         _assert_nothing_half_done(link, request)
 
-        assert outbox.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
+        assert sweeps.pending_links_enqueue(older_than=dt.timedelta(0)) == 1
         wait_for(lambda: _status(processor) == LinkStatus.ACTIVE)
     finally:
         queue.flushdb()

@@ -5,29 +5,26 @@ user (404 otherwise), the rows come from :func:`employers.selectors.werkgevers_o
 change goes through one service and ends in a redirect (POST/redirect/GET) back to the same
 filter, search and page.
 
-What the web-service user sees in Loket.nl comes from :func:`employers.loket_view.loket_view`
-(cached for ``LOKET_VIEW_TTL`` seconds). When Loket.nl cannot be reached the page still shows
-the requests and links from the database, with a notice, and nothing can be registered.
+What the web-service user sees in Loket.nl comes from
+:func:`employers.loket_snapshot.snapshot_for_page` (cached for ``LOKET_VIEW_TTL`` seconds, with
+the time it was fetched). When Loket.nl cannot be reached the page still shows the requests and
+links from the database, with a notice, and nothing can be registered.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -35,10 +32,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.perf import gc_paused
 from employers import selectors, services
-from employers.loket_view import LoketView, loket_view
-from employers.loket_view import _key as loket_view_key
+from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page
 from employers.models import EmployerLink
 from locket_client.errors import LoketError, LoketFault
+from locket_client.problems import ProblemCode, authorisation_detail, explain, manual_step
 from onboarding import limits
 from onboarding.models import PayrollProcessor
 from onboarding.selectors import directory_search_term
@@ -52,10 +49,6 @@ PAGE_PARAMETER = "pagina"
 REFRESH_PARAMETER = "vernieuwen"
 ALL_PARAMETER = "alle"
 EMPLOYER_PARAMETER = "employer_id"
-
-LOKET_DOWN_TTL = 30
-"""Seconds the page stops asking Loket.nl after an outage or timeout (a refresh still asks):
-otherwise every page view would wait for the full ``LOKET_TIMEOUT`` again."""
 
 _MAX_EMPLOYER_ID_LENGTH = 36  # a GUID
 
@@ -86,57 +79,8 @@ class Filters:
         return f"{base}?{query}" if query else base
 
 
-@dataclass(frozen=True, slots=True)
-class LoketData:
-    """The Loket.nl view for the page, when it was fetched, and why it is missing if it is."""
-
-    view: LoketView | None
-    fetched_at: dt.datetime | None
-    error: LoketError | None = None
-    refresh_failed: bool = False
-
-
 def _own_processor(request: HttpRequest) -> PayrollProcessor:
     return get_object_or_404(PayrollProcessor, user=request.user)
-
-
-def _load_loket(processor: PayrollProcessor, *, refresh: bool) -> LoketData:
-    """The processor's Loket.nl view and its time; never raises for a Loket.nl failure.
-
-    ``LoketView`` carries no fetch time, so the page keeps its own next to the cached view
-    (same key, same lifetime). A cached view of unknown age (fetched by a worker) is fetched
-    again once, so that the time shown is always true.
-    """
-    key = loket_view_key(processor)
-    time_key, down_key = f"{key}:page-at", f"{key}:page-down"
-    fetched_at = cache.get(time_key)
-    if not refresh and fetched_at is None and cache.get(down_key) is not None:
-        return LoketData(view=None, fetched_at=None, error=_RecentlyDown())
-    fresh = refresh or fetched_at is None
-    try:
-        view = loket_view(processor, refresh=fresh)
-    except LoketError as error:
-        logger.info(
-            "Werkgevers page without Loket.nl for processor %s: %s", processor.pk, error.code
-        )
-        if error.retryable:
-            cache.set(down_key, True, LOKET_DOWN_TTL)
-        cached = cache.get(key) if fetched_at is not None else None
-        if cached is not None:  # a refresh failed: the data from before stays usable
-            return LoketData(view=cached, fetched_at=fetched_at, error=error, refresh_failed=True)
-        return LoketData(view=None, fetched_at=None, error=error)
-    if fresh:
-        fetched_at = timezone.now()
-        cache.set(time_key, fetched_at, settings.LOKET_VIEW_TTL)
-        cache.delete(down_key)
-    return LoketData(view=view, fetched_at=fetched_at)
-
-
-class _RecentlyDown(LoketError):
-    """Loket.nl failed a moment ago; not asked again yet."""
-
-    code = "STORING"
-    retryable = True
 
 
 def _refresh_allowed(request: HttpRequest, processor: PayrollProcessor) -> bool:
@@ -161,16 +105,19 @@ def _refresh_allowed(request: HttpRequest, processor: PayrollProcessor) -> bool:
     return True
 
 
-def _notice(data: LoketData) -> dict[str, str] | None:
+def _problem_notice(title: str, code: str, detail: str) -> dict[str, str]:
+    return {"title": title, "step": manual_step(code), "message": explain(code, detail)}
+
+
+def _notice(data: PageSnapshot) -> dict[str, str] | None:
     """What the page says about Loket.nl: unreachable, login refused, or missing rights."""
     if data.error is not None:
         if isinstance(data.error, LoketFault) and not data.error.retryable:
-            step, message = services.problem_text("INLOG_MISLUKT", data.error.code)
-            return {
-                "title": _("Loket.nl weigert uw webservicegebruiker"),
-                "step": step,
-                "message": message,
-            }
+            return _problem_notice(
+                _("Loket.nl weigert uw webservicegebruiker"),
+                ProblemCode.INLOG_MISLUKT,
+                data.error.code,
+            )
         if data.refresh_failed:
             message = _(
                 "Vernieuwen is niet gelukt. U ziet de gegevens van het laatste moment dat "
@@ -183,19 +130,15 @@ def _notice(data: LoketData) -> dict[str, str] | None:
                 "volgen zodra Loket.nl weer bereikbaar is. Probeer het over enkele minuten opnieuw."
             )
         return {"title": _("Loket.nl is tijdelijk niet bereikbaar"), "step": "", "message": message}
-    access = data.view.access if data.view is not None else None
+    access = data.snapshot.access if data.snapshot is not None else None
     if access is not None and not access.has_required_party:
-        step, message = services.problem_text("VERKEERDE_WEBSERVICEPARTIJ", access.party)
+        code, detail = ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, access.party
     elif access is not None and (access.missing_functions or access.missing_entities):
-        missing = ", ".join(access.missing_functions + access.missing_entities)
-        step, message = services.problem_text("AUTORISATIE_ONTBREEKT", missing)
+        code = ProblemCode.AUTORISATIE_ONTBREEKT
+        detail = authorisation_detail(access.missing_functions, access.missing_entities)
     else:
         return None
-    return {
-        "title": _("Uw webservicegebruiker mist rechten in Loket.nl"),
-        "step": step,
-        "message": message,
-    }
+    return _problem_notice(_("Uw webservicegebruiker mist rechten in Loket.nl"), code, detail)
 
 
 @login_required
@@ -211,7 +154,7 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
         filters = Filters.from_data(request.POST)
         if not _refresh_allowed(request, processor):
             return redirect(filters.url())
-        data = _load_loket(processor, refresh=True)
+        data = snapshot_for_page(processor, refresh=True)
         notice = _notice(data) if data.error is not None else None
         if notice is None:
             messages.success(request, _("De gegevens uit Loket.nl zijn vernieuwd."))
@@ -222,14 +165,14 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_data(request.GET)
     refresh = request.GET.get(REFRESH_PARAMETER) == "1" and _refresh_allowed(request, processor)
     with gc_paused():  # 10,000 employers: see config.perf
-        data = _load_loket(processor, refresh=refresh)
+        data = snapshot_for_page(processor, refresh=refresh)
         rows = selectors.werkgevers_overview(
-            processor=processor, view=data.view, query=filters.query
+            processor=processor, current=data.snapshot, query=filters.query
         )
     counts = Counter(row.state for row in rows)
     if filters.state:
         rows = [row for row in rows if row.state == filters.state]
-    can_register = processor.is_confirmed and data.view is not None
+    can_register = processor.is_confirmed and data.snapshot is not None
     page = Paginator(rows, PAGE_SIZE).get_page(filters.page or 1)
     return render(
         request,
@@ -316,7 +259,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_data(request.POST)
     back = redirect(filters.url())
     try:
-        view = loket_view(processor)
+        current = snapshot(processor)
     except LoketError:
         messages.error(
             request,
@@ -327,7 +270,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
         with gc_paused():
             rows = selectors.werkgevers_overview(
                 processor=processor,
-                view=view,
+                current=current,
                 state_filter=filters.state or None,
                 query=filters.query,
             )
@@ -339,7 +282,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
         return back
     try:
         result = services.links_register(
-            processor=processor, employer_ids=employer_ids, by=request.user, view=view
+            processor=processor, employer_ids=employer_ids, by=request.user, current=current
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -357,7 +300,7 @@ def werkgevers_recheck(request: HttpRequest, link_id: int) -> HttpResponse:
     back = redirect(Filters.from_data(request.POST).url())
     # The processor has just changed something in Loket.nl: the check must not use the view
     # cached from before that. A failure here is the worker's to retry.
-    _load_loket(processor, refresh=True)
+    snapshot_for_page(processor, refresh=True)
     try:
         services.link_recheck_request(link=link, actor=request.user, actor_label="salarisverwerker")
     except ValidationError as error:

@@ -1,0 +1,46 @@
+"""Services of the employer side: every change to a request, a registration or a link.
+
+What lives where (dependencies run down this list, never up):
+
+- :mod:`.events`: the history row every change writes, and the errors the services raise.
+- :mod:`.digests`: the processor's one mail a minute about its links' outcomes (the claim).
+- :mod:`.linking`: the linking worker: pending links checked against Loket.nl, activated or
+  given the precise problem; re-trying a link after a fix.
+- :mod:`.requests`: the employer's request, and whether its processor can see the employer.
+- :mod:`.registrations`: the processor registers employers (one, or 10,000 at once).
+- :mod:`.rechecks`: the daily re-check of active links, and its schedule.
+- :mod:`.outbox`: claim, send, mark: each mail exactly once.
+- :mod:`.sweeps`: the beat's sweeps that hand lost work back to Celery.
+
+Services enqueue tasks by name (:mod:`common.dispatch`, names in :mod:`employers.task_names`),
+never by importing ``employers.tasks``. The public names are re-exported here.
+"""
+
+from __future__ import annotations
+
+from employers.services.events import DuplicateRequest, ProcessorNotConfirmed
+from employers.services.linking import (
+    TASK_CHUNK,
+    LinkRunResult,
+    link_recheck_request,
+    links_activate,
+)
+from employers.services.rechecks import links_recheck, recheck_everything_schedule
+from employers.services.registrations import RegisterResult, links_register
+from employers.services.requests import Visibility, request_submit, request_visibility_check
+
+__all__ = [
+    "TASK_CHUNK",
+    "DuplicateRequest",
+    "LinkRunResult",
+    "ProcessorNotConfirmed",
+    "RegisterResult",
+    "Visibility",
+    "link_recheck_request",
+    "links_activate",
+    "links_recheck",
+    "links_register",
+    "recheck_everything_schedule",
+    "request_submit",
+    "request_visibility_check",
+]

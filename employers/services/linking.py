@@ -1,0 +1,238 @@
+"""The linking worker's service: check pending links against Loket.nl and activate them, or
+record the precise problem with the manual step that fixes it.
+
+A link becomes *pending* when both the employer's request and the processor's registration are
+there (whichever came second, see :mod:`~employers.services.requests` and
+:mod:`~employers.services.registrations`); :func:`enqueue_links` hands it to the linking task
+after commit, and ``link_requested_at`` lets the sweep hand it out again if that was lost.
+
+Each chunk of one processor's links is decided in ONE transaction whose rows are claimed with
+``SELECT ... FOR UPDATE SKIP LOCKED`` and acted on only while pending: a task delivered twice, or
+run on two workers at once, activates a link once; a worker killed mid-chunk rolls back and the
+redelivered task decides the chunk again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.dispatch import enqueue_on_commit
+from employers import task_names
+from employers.loket_snapshot import LoketSnapshot, snapshot, snapshot_forget
+from employers.models import (
+    EmployerEvent,
+    EmployerLink,
+    EmployerRequest,
+    LinkStatus,
+    LinkTaxNumber,
+    RequestStatus,
+    RequestTaxNumber,
+)
+from employers.services.digests import processor_digest_schedule
+from employers.services.events import event
+from locket_client.errors import LoketError
+from locket_client.problems import ProblemCode, authorisation_detail
+from onboarding.models import PayrollProcessor
+
+TASK_CHUNK = 200
+"""Links per linking task: one Loket.nl snapshot serves a whole chunk."""
+
+Problem = tuple[ProblemCode, str]
+"""A problem code and its detail."""
+
+
+def enqueue_links(link_ids: Sequence[int]) -> None:
+    """After commit, one linking task per :data:`TASK_CHUNK` links (the sweep covers a loss)."""
+    ids = list(link_ids)
+    for start in range(0, len(ids), TASK_CHUNK):
+        enqueue_on_commit(task_names.LINK_EMPLOYERS, ids[start : start + TASK_CHUNK])
+
+
+def snapshot_problem(current: LoketSnapshot) -> Problem | None:
+    """What keeps every link of this web-service user from working, if anything."""
+    access = current.access
+    if not access.has_required_party:
+        return ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, access.party
+    if access.missing_functions or access.missing_entities:
+        detail = authorisation_detail(access.missing_functions, access.missing_entities)
+        return ProblemCode.AUTORISATIE_ONTBREEKT, detail
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRunResult:
+    activated: list[int]
+    problems: int
+    skipped: int
+    retry: bool = False
+
+
+def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
+    """Check pending links against Loket.nl and activate them, or record the precise problem.
+
+    Idempotent per link (row claimed with SKIP LOCKED, acted on only while pending). Temporary
+    trouble at Loket.nl changes nothing and asks for a retry.
+    """
+    pending = list(
+        EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING)
+        .order_by()  # the model's ordering would leak into DISTINCT and repeat processors
+        .values_list("processor_id", flat=True)
+        .distinct()
+    )
+    activated: list[int] = []
+    problems = skipped = 0
+    retry = False
+    notify: set[int] = set()
+    for processor_id in pending:
+        processor = PayrollProcessor.objects.get(pk=processor_id)
+        try:
+            current = snapshot(processor)
+        except LoketError as error:
+            if error.retryable:
+                retry = True  # this processor's links stay pending; the others go on
+                continue
+            problem: Problem | None = (ProblemCode.INLOG_MISLUKT, error.code)
+            visible: frozenset[str] = frozenset()
+        else:
+            problem = snapshot_problem(current)
+            visible = current.employer_ids
+        ids = list(
+            EmployerLink.objects.filter(
+                pk__in=link_ids, processor_id=processor_id, status=LinkStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
+        done, failed, missed = _activate_chunk(ids, visible, problem, trigger)
+        activated += done
+        problems += failed
+        skipped += missed
+        if done or failed:
+            notify.add(processor_id)
+    if activated:
+        enqueue_on_commit(task_names.SEND_LINK_ACTIVE_MAILS, activated)
+    for processor_id in notify:
+        processor_digest_schedule(processor_id)
+    return LinkRunResult(activated=activated, problems=problems, skipped=skipped, retry=retry)
+
+
+def _activate_chunk(
+    link_ids: list[int],
+    visible: frozenset[str],
+    problem: Problem | None,
+    trigger: str,
+) -> tuple[list[int], int, int]:
+    """Decide a chunk of one processor's pending links in ONE transaction, a few statements per
+    chunk, not per link. Returns (activated ids, number of problems, number skipped)."""
+    with transaction.atomic():
+        links = list(
+            EmployerLink.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=link_ids, status=LinkStatus.PENDING)
+            .only("pk", "status", "loket_employer_id", "request_id", "processor_id")
+        )
+        if not links:
+            return [], 0, len(link_ids)
+        now = timezone.now()
+        outcome: dict[tuple[str, str, str], list[EmployerLink]] = {}
+        for link in links:
+            if problem is not None:
+                key = (LinkStatus.PROBLEM, problem[0], problem[1][:300])
+            elif link.loket_employer_id not in visible:
+                key = (LinkStatus.PROBLEM, ProblemCode.NIET_ZICHTBAAR, "")
+            else:
+                key = (LinkStatus.ACTIVE, "", "")
+            outcome.setdefault(key, []).append(link)
+        events = []
+        active: list[EmployerLink] = []
+        for (status, code, detail), group in outcome.items():
+            is_active = status == LinkStatus.ACTIVE
+            EmployerLink.objects.filter(pk__in=[link.pk for link in group]).update(
+                status=status,
+                problem_code=code,
+                problem_detail=detail,
+                checked_at=now,
+                link_requested_at=None,
+                activated_at=now if is_active else None,
+                **({"employer_notified_at": None} if is_active else {}),
+            )
+            events += [
+                event(
+                    link=link,
+                    from_status=link.status,
+                    to_status=status,
+                    actor_label=trigger,
+                    note=code,
+                )
+                for link in group
+            ]
+            if is_active:
+                active += group
+        if active:
+            events += _link_requests(active, trigger)
+        EmployerEvent.objects.bulk_create(events, batch_size=1000)
+    activated = [link.pk for link in active]
+    return activated, len(links) - len(activated), len(link_ids) - len(links)
+
+
+def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEvent]:
+    """Mark linked: the requests of the activated links, and any other open request of the same
+    processor naming one of their numbers (an employer may ask per loonheffingennummer)."""
+    processor_ids = {link.processor_id for link in active}
+    siblings = RequestTaxNumber.objects.filter(
+        is_open=True,
+        request__processor_id__in=processor_ids,
+        number__in=LinkTaxNumber.objects.filter(link__in=[link.pk for link in active]).values(
+            "number"
+        ),
+    ).values("request_id")
+    request_ids = list(
+        EmployerRequest.objects.filter(status=RequestStatus.OPEN)
+        .filter(Q(pk__in=[link.request_id for link in active]) | Q(pk__in=siblings))
+        .values_list("pk", flat=True)
+    )
+    if not request_ids:
+        return []
+    EmployerRequest.objects.filter(pk__in=request_ids).update(status=RequestStatus.LINKED)
+    RequestTaxNumber.objects.filter(request_id__in=request_ids).update(is_open=False)
+    return [
+        event(
+            employer_request=EmployerRequest(pk=request_id),
+            from_status=RequestStatus.OPEN,
+            to_status=RequestStatus.LINKED,
+            actor_label=trigger,
+        )
+        for request_id in request_ids
+    ]
+
+
+def link_recheck_request(
+    *, link: EmployerLink, actor: AbstractBaseUser | None, actor_label: str
+) -> None:
+    """Try a link with a problem again (after the processor fixed Loket.nl)."""
+    with transaction.atomic():
+        locked = EmployerLink.objects.select_for_update().get(pk=link.pk)
+        if locked.request_id is None or locked.status not in (
+            LinkStatus.PROBLEM,
+            LinkStatus.NEEDS_ATTENTION,
+        ):
+            raise ValidationError(_("Deze koppeling kan nu niet opnieuw worden gecontroleerd."))
+        EmployerEvent.objects.create(
+            link=locked,
+            from_status=locked.status,
+            to_status=LinkStatus.PENDING,
+            actor=actor,
+            actor_label=actor_label,
+        )
+        locked.status = LinkStatus.PENDING
+        locked.link_requested_at = timezone.now()
+        locked.processor_notified_at = None
+        locked.save(update_fields=["status", "link_requested_at", "processor_notified_at"])
+        # The processor asks again because it fixed something in Loket.nl: ask Loket.nl afresh.
+        snapshot_forget(locked.processor)
+        enqueue_links([locked.pk])

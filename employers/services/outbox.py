@@ -1,0 +1,109 @@
+"""Claim, send, mark: every mail of the employer side goes out exactly once from here.
+
+There is no queue of our own: each piece of due work is a column on the row it is about.
+
+- ``EmployerLink.link_requested_at`` on a pending link: the linking task is due (or, after a
+  retry's backoff, next due at that time).
+- ``EmployerRequest.visibility_due_at``: can the processor's web-service user see the employer?
+- ``EmployerRequest.mails_sent_at`` empty: the employer's confirmation and the processor's notice.
+- ``EmployerRequest.problem_mailed_at`` empty on a request with a problem: the processor's mail.
+- ``EmployerLink.employer_notified_at`` empty on an active link: the employer's "link active" mail.
+- ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest.
+
+Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
+LOCKED``) and marks it sent: a task delivered twice, or the sweep's copy of a task still on its
+way, finds nothing due; a send that fails rolls back and the mail stays due. A worker killed
+after the mail server accepted a mail but before the commit sends it again: a duplicate mail
+is better than a lost one. The sweeps that hand lost work to Celery again are in
+:mod:`employers.services.sweeps`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from employers import emails
+from employers.models import EmployerLink, EmployerRequest, LinkStatus
+from employers.services.digests import processor_digest_claim
+
+# --- tasks that wait for Loket.nl ----------------------------------------------------------------
+
+
+def links_defer(*, link_ids: Sequence[int], seconds: int) -> None:
+    """A linking task retries in ``seconds`` (Loket.nl was down): the sweep leaves it alone."""
+    EmployerLink.objects.filter(pk__in=list(link_ids), status=LinkStatus.PENDING).update(
+        link_requested_at=timezone.now() + dt.timedelta(seconds=seconds)
+    )
+
+
+def visibility_defer(*, request_id: int, seconds: int) -> None:
+    """A visibility check retries in ``seconds``: the sweep leaves it alone until then."""
+    EmployerRequest.objects.filter(pk=request_id, visibility_due_at__isnull=False).update(
+        visibility_due_at=timezone.now() + dt.timedelta(seconds=seconds)
+    )
+
+
+# --- mails ---------------------------------------------------------------------------------------
+
+
+def request_mails_send(*, request_id: int) -> bool:
+    """The employer's confirmation and the processor's notice, once."""
+    with transaction.atomic():
+        held = _hold(EmployerRequest.objects.filter(pk=request_id, mails_sent_at__isnull=True))
+        if not held:
+            return False
+        emails.send_request_received(request_id=request_id)
+        EmployerRequest.objects.filter(pk=request_id).update(mails_sent_at=timezone.now())
+    return True
+
+
+def request_problem_mail_send(*, request_id: int) -> bool:
+    """The processor's mail about a request its web-service user cannot see, once per problem."""
+    with transaction.atomic():
+        held = _hold(
+            EmployerRequest.objects.filter(pk=request_id, problem_mailed_at__isnull=True).exclude(
+                problem_code=""
+            )
+        )
+        if not held:
+            return False
+        emails.send_request_problem(request_id=request_id)  # skips a problem that went away
+        EmployerRequest.objects.filter(pk=request_id).update(problem_mailed_at=timezone.now())
+    return True
+
+
+def link_active_mails_send(*, link_ids: Sequence[int]) -> int:
+    """Each employer whose link became active, once. Returns how many links were mailed."""
+    with transaction.atomic():
+        ids = _hold(
+            EmployerLink.objects.filter(
+                pk__in=list(link_ids),
+                status=LinkStatus.ACTIVE,
+                request__isnull=False,
+                employer_notified_at__isnull=True,
+            )
+        )
+        if ids:
+            emails.send_links_active(link_ids=ids)
+            EmployerLink.objects.filter(pk__in=ids).update(employer_notified_at=timezone.now())
+    return len(ids)
+
+
+def processor_digest_send(*, processor_id: int) -> int:
+    """The processor's one mail about its links' outcomes; marked told only once it went out."""
+    with transaction.atomic():
+        active, problem = processor_digest_claim(processor_id=processor_id)
+        emails.send_processor_digest(processor_id=processor_id, active=active, problem=problem)
+    return len(active) + len(problem)
+
+
+def _hold(rows: QuerySet[Any]) -> list[int]:
+    return list(
+        rows.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)
+    )

@@ -1,0 +1,92 @@
+"""Daily re-checks: every confirmed processor's credentials and every active link, spread out
+under the Loket.nl call budget."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from common.dispatch import enqueue
+from employers import task_names
+from employers.loket_snapshot import snapshot
+from employers.models import EmployerEvent, EmployerLink, LinkStatus
+from employers.services.events import event
+from employers.services.linking import snapshot_problem
+from locket_client.errors import LoketError
+from locket_client.problems import ProblemCode
+from onboarding.models import CONFIRMED_STATES, PayrollProcessor
+
+RECHECK_PROCESSOR = "onboarding.tasks.recheck_processor"
+
+CALLS_PER_PROCESSOR = 4
+"""Loket.nl calls a processor's daily re-check costs (credentials twice, links twice)."""
+
+
+def recheck_everything_schedule() -> int:
+    """Enqueue the daily re-check of every confirmed processor: its credentials, then its links.
+
+    The calls go out as separate tasks with increasing countdowns so that the run stays under
+    ``LOKET_CALLS_PER_MINUTE`` (the limiter enforces it too: an over-budget check just retries).
+    Returns how many processors were scheduled.
+    """
+    ids = list(
+        PayrollProcessor.objects.filter(status__in=CONFIRMED_STATES).values_list("pk", flat=True)
+    )
+    per_second = max(settings.LOKET_CALLS_PER_MINUTE / 60 / CALLS_PER_PROCESSOR, 0.01)
+    for position, processor_id in enumerate(ids):
+        countdown = int(position / per_second)
+        enqueue(RECHECK_PROCESSOR, processor_id, countdown=countdown)
+        enqueue(task_names.RECHECK_LINKS, processor_id, countdown=countdown + 1)
+    return len(ids)
+
+
+def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
+    """Daily: every active link must still be visible, else it needs attention (flagged, never
+    deleted); a flagged link that is visible again is active again. Returns how many changed,
+    or ``None`` when Loket.nl could not be asked (then nothing is marked)."""
+    try:
+        current = snapshot(processor, refresh=True)
+    except LoketError:
+        return None  # down, or the processor's login fails: the processor re-check flags that
+    problem = snapshot_problem(current)
+    code, detail = problem or (ProblemCode.NIET_ZICHTBAAR, "")
+    visible = current.employer_ids
+    changed = 0
+    with transaction.atomic():
+        links = list(
+            EmployerLink.objects.select_for_update(skip_locked=True)
+            .filter(
+                processor=processor,
+                status__in=(LinkStatus.ACTIVE, LinkStatus.NEEDS_ATTENTION),
+            )
+            .only("pk", "status", "loket_employer_id")
+        )
+        events = []
+        flips: dict[str, list[int]] = {LinkStatus.ACTIVE: [], LinkStatus.NEEDS_ATTENTION: []}
+        for link in links:
+            ok = problem is None and link.loket_employer_id in visible
+            target = LinkStatus.ACTIVE if ok else LinkStatus.NEEDS_ATTENTION
+            if link.status != target:
+                flips[target].append(link.pk)
+                events.append(
+                    event(
+                        link=link,
+                        from_status=link.status,
+                        to_status=target,
+                        actor_label=trigger,
+                        note="" if ok else code,
+                    )
+                )
+        for target, ids in flips.items():
+            if ids:
+                active = target == LinkStatus.ACTIVE
+                EmployerLink.objects.filter(pk__in=ids).update(
+                    status=target,
+                    problem_code="" if active else code,
+                    problem_detail="" if active else detail[:300],
+                    checked_at=timezone.now(),
+                )
+                changed += len(ids)
+        EmployerEvent.objects.bulk_create(events, batch_size=2000)
+    return changed

@@ -1,0 +1,6 @@
+"""The employer side's pages, split by who uses them (as ``onboarding.views``):
+
+- :mod:`.employer`: the employer's request form and its confirmation page (public).
+- :mod:`.werkgevers`: the processor's Werkgevers page: its employers, registering them, and
+  re-checking a link after a fix (login required).
+"""
