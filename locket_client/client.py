@@ -41,12 +41,12 @@ from locket_client.types import (
     Leave,
     Wage,
 )
+from locket_client.wsdl import WSDL_PATH
 
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "urn:salariskoppeling:loket-webservice:v1"
 BINDING = f"{{{NAMESPACE}}}LoketWebserviceBinding"
-DEFAULT_WSDL = Path(__file__).resolve().parent / "wsdl" / "loket-webservice-v1.wsdl"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 """The largest answer we read (10,000 werkgevers take about 4 MB): a hostile or broken server
 cannot make a worker swallow an endless body."""
@@ -134,7 +134,7 @@ class LoketClient:
         *,
         endpoint: str,
         timeout: float,
-        wsdl: str | Path = DEFAULT_WSDL,
+        wsdl: str | Path = WSDL_PATH,
         session: requests.Session | None = None,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, TypeVar
 
+from locket_client.identifiers import eleven_test, eleven_test_check_digit
+
 __all__ = [
     "ENTITEITEN",
     "FUNCTIES",
@@ -57,25 +59,9 @@ ENTITEITEN: tuple[str, ...] = ("werkgever", "persoon", "verlof")
 GROOT_AANTAL_WERKGEVERS = 10_000
 
 _CENT = Decimal("0.01")
-_ELF_GEWICHTEN = (9, 8, 7, 6, 5, 4, 3, 2)
 
 Soort = Literal["webservice", "standaard"]
 Gedrag = Literal["normaal", "traag", "storing"]
-
-
-def eleven_test(nine_digits: str) -> bool:
-    """Whether a 9-digit number (BSN, or loonheffingennummer without ``Lnn``) passes the 11-test.
-
-    The rule the Belastingdienst uses for both: weigh the first eight digits 9..2, subtract the
-    ninth digit, and the sum must be divisible by 11. Anything that is not exactly nine ASCII digits
-    fails.
-    """
-    if len(nine_digits) != 9 or not nine_digits.isascii() or not nine_digits.isdigit():
-        return False
-    total = sum(
-        int(digit) * weight for digit, weight in zip(nine_digits, _ELF_GEWICHTEN, strict=False)
-    )
-    return (total - int(nine_digits[8])) % 11 == 0
 
 
 def _elfproef_nummers(start_prefix: int) -> Iterator[str]:
@@ -88,8 +74,8 @@ def _elfproef_nummers(start_prefix: int) -> Iterator[str]:
     prefix = start_prefix
     while prefix <= 99_999_999:
         digits = f"{prefix:08d}"
-        check = sum(int(d) * w for d, w in zip(digits, _ELF_GEWICHTEN, strict=True)) % 11
-        if check < 10:
+        check = eleven_test_check_digit(digits)
+        if check is not None:
             yield f"{digits}{check}"
         prefix += 1
 

@@ -20,7 +20,6 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Final, Self
 from urllib.parse import urlsplit
@@ -37,6 +36,7 @@ from locket_client.sandbox.service import (
     fault_xml,
     ongeldige_invoer,
 )
+from locket_client.wsdl import WSDL_PATH
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -55,8 +55,6 @@ SOAP_PATH: Final = "/loket/soap"
 MAX_BODY_BYTES: Final = 1024 * 1024
 #: Seconds a connection may stay silent (keep-alive idle or a stalled body) before it is closed.
 CONNECTION_TIMEOUT: Final = 60.0
-
-WSDL_PATH: Final = Path(__file__).resolve().parent.parent / "wsdl" / "loket-webservice-v1.wsdl"
 
 _WSDL_SOAP_ADDRESS = "{http://schemas.xmlsoap.org/wsdl/soap/}address"
 _CONTENT_TYPE = "text/xml; charset=utf-8"
