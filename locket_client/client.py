@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import requests
 import zeep
 import zeep.exceptions
+from django.conf import settings
 from lxml import etree
 from zeep.transports import Transport
 
@@ -299,15 +300,15 @@ class LoketClient:
 
 def _fault_to_error(fault: zeep.exceptions.Fault) -> LoketError:
     detail = fault.detail
-    code = melding = None
+    code = message = None
     if isinstance(detail, etree._Element):
         # (zeep hands over the raw bytes of an answer that was not a SOAP envelope at all.)
         code = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Code")
-        melding = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
+        message = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
     error_class = FAULTS_BY_CODE.get((code or "").strip())
     if error_class is None:
         return UnexpectedAnswer(f"SOAP fault without a known LoketFout code: {code!r}")
-    return error_class((melding or fault.message or "").strip()[:500])
+    return error_class((message or fault.message or "").strip()[:500])
 
 
 def _list(answer: Any, name: str) -> list[Any]:
@@ -347,8 +348,6 @@ def get_client() -> LoketClient:
     Keyed by process id too: a client (and its pooled sockets) built before a fork must not be
     shared by the forked Celery or gunicorn workers.
     """
-    from django.conf import settings
-
     key = (os.getpid(), settings.LOKET_WSDL, settings.LOKET_ENDPOINT, settings.LOKET_TIMEOUT)
     client = _clients.get(key)
     if client is None:

@@ -19,8 +19,9 @@ import pytest
 import requests
 from lxml import etree
 
+from locket_client.identifiers import eleven_test
 from locket_client.sandbox import SandboxServer, start_sandbox
-from locket_client.sandbox.data import build_sandbox_data, eleven_test, sandbox_data
+from locket_client.sandbox.fixtures import build_sandbox_data, sandbox_data
 from locket_client.sandbox.server import MAX_BODY_BYTES
 
 NS = "urn:salariskoppeling:loket-webservice:v1"
@@ -41,7 +42,7 @@ ALL_ENTITIES = ["werkgever", "persoon", "verlof"]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with start_sandbox(port=0, traag_delay=TRAAG_DELAY) as running:
+    with start_sandbox(port=0, slow_delay=TRAAG_DELAY) as running:
         yield running
 
 
@@ -186,7 +187,7 @@ def assert_still_serving(server: SandboxServer) -> None:
 
 
 def today() -> date:
-    return sandbox_data().peildatum
+    return sandbox_data().today
 
 
 # --- WSDL and HTTP --------------------------------------------------------------------------------
@@ -587,7 +588,7 @@ def test_an_unexpected_error_becomes_a_storing_fault_without_traceback(monkeypat
         raise ZeroDivisionError("kapot")
 
     with start_sandbox(port=0) as own, requests.Session() as session:
-        monkeypatch.setattr(own.dienst, "verwerk", broken)
+        monkeypatch.setattr(own.service, "handle", broken)
         with caplog.at_level(logging.ERROR, logger="locket_client.sandbox"):
             response = call(own, session, "ControleerToegang")
 
@@ -802,28 +803,28 @@ def test_ws_groot_gets_exactly_ten_thousand_werkgevers_with_valid_unique_loonhef
 
 
 def test_ws_groot_data_is_identical_across_two_builds():
-    first = build_sandbox_data().omgevingen["DEMO001"].gegevens
-    second = build_sandbox_data().omgevingen["DEMO001"].gegevens
+    first = build_sandbox_data().environments["DEMO001"].data
+    second = build_sandbox_data().environments["DEMO001"].data
 
     assert first.werkgevers == second.werkgevers
-    assert first.gebruikers["ws-groot"].team == second.gebruikers["ws-groot"].team
-    assert len(first.gebruikers["ws-groot"].team) == 10_000
+    assert first.users["ws-groot"].team == second.users["ws-groot"].team
+    assert len(first.users["ws-groot"].team) == 10_000
 
 
 def test_ws_groot_answer_builds_in_well_under_100_ms_after_the_first_time(server):
     body = envelope("GeefWerkgevers", user="ws-groot")
-    server.dienst.verwerk(body, None)
+    server.service.handle(body, None)
 
     started = time.perf_counter()
-    server.dienst.verwerk(body, None)
+    server.service.handle(body, None)
 
     assert time.perf_counter() - started < 0.1
 
 
 def test_every_sandbox_loonheffingennummer_and_bsn_passes_the_11_test():
-    gegevens = sandbox_data().omgevingen["DEMO001"].gegevens
-    nummers = [n for w in gegevens.werkgevers for n in w.loonheffingennummers]
-    bsns = [w.bsn for ws in gegevens.werknemers_per_werkgever.values() for w in ws]
+    data = sandbox_data().environments["DEMO001"].data
+    nummers = [n for w in data.werkgevers for n in w.loonheffingennummers]
+    bsns = [w.bsn for ws in data.werknemers_by_werkgever.values() for w in ws]
 
     assert len(nummers) == 10_005
     assert all(eleven_test(n[:9]) and n[9] == "L" for n in nummers)
@@ -848,11 +849,11 @@ def test_eleven_test_accepts_only_nine_ascii_digits_passing_the_check(number, va
 
 
 def test_loongegevens_exist_only_within_the_dienstverband():
-    gegevens = sandbox_data().omgevingen["DEMO001"].gegevens
-    for werkgever_id, dienstverbanden in gegevens.dienstverbanden_per_werkgever.items():
+    data = sandbox_data().environments["DEMO001"].data
+    for werkgever_id, dienstverbanden in data.dienstverbanden_by_werkgever.items():
         per_id = {d.dienstverband_id: d for d in dienstverbanden}
-        for lg in gegevens.loongegevens_per_werkgever[werkgever_id]:
-            assert per_id[lg.dienstverband_id].loopt_in_maand(lg.jaar, lg.periode)
+        for lg in data.loongegevens_by_werkgever[werkgever_id]:
+            assert per_id[lg.dienstverband_id].runs_in_month(lg.jaar, lg.periode)
 
 
 # --- TRAAG and lifecycle --------------------------------------------------------------------------
@@ -889,7 +890,7 @@ def test_stop_is_idempotent_and_frees_the_port():
 
 
 def test_stop_releases_a_request_waiting_in_traag():
-    own = start_sandbox(port=0, traag_delay=30.0)
+    own = start_sandbox(port=0, slow_delay=30.0)
     outcome: list[object] = []
 
     def slow_call() -> None:
