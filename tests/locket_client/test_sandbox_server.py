@@ -83,12 +83,13 @@ def post(
     operation: str | None = None,
     *,
     headers: dict[str, str] | None = None,
+    timeout: float = 10,
 ) -> requests.Response:
     sent = {"Content-Type": "text/xml; charset=utf-8"}
     if operation is not None:
         sent["SOAPAction"] = f'"{NS}/{operation}"'
     sent.update(headers or {})
-    return http.post(server.url, data=body, headers=sent, timeout=10)
+    return http.post(server.url, data=body, headers=sent, timeout=timeout)
 
 
 def call(
@@ -811,14 +812,14 @@ def test_ws_groot_data_is_identical_across_two_builds():
     assert len(first.users["ws-groot"].team) == 10_000
 
 
-def test_ws_groot_answer_builds_in_well_under_100_ms_after_the_first_time(server):
+def test_ws_groot_answer_is_built_once_and_then_served_from_the_cache(server):
+    # How fast the cached answer is: bench/sandbox_timing.py (ws_groot_cached_ms).
     body = envelope("GeefWerkgevers", user="ws-groot")
-    server.service.handle(body, None)
+    first = server.service.handle(body, None)
 
-    started = time.perf_counter()
-    server.service.handle(body, None)
+    again = server.service.handle(body, None)
 
-    assert time.perf_counter() - started < 0.1
+    assert again is first
 
 
 def test_every_sandbox_loonheffingennummer_and_bsn_passes_the_11_test():
@@ -859,16 +860,25 @@ def test_loongegevens_exist_only_within_the_dienstverband():
 # --- TRAAG and lifecycle --------------------------------------------------------------------------
 
 
-def test_traag_answers_like_demo001_after_the_delay(server, http):
+def test_traag_answers_like_demo001(server, http):
+    # How long TRAAG takes: bench/sandbox_timing.py (traag_ms).
     demo = call(server, http, "GeefWerkgevers")
 
-    started = time.monotonic()
     traag = call(server, http, "GeefWerkgevers", omgeving="TRAAG")
-    elapsed = time.monotonic() - started
 
-    assert elapsed >= TRAAG_DELAY
     assert traag.status_code == 200
     assert traag.content == demo.content
+
+
+def test_traag_gives_no_answer_before_the_delay(server):
+    with requests.Session() as own, pytest.raises(requests.ReadTimeout):
+        post(
+            server,
+            own,
+            envelope("ControleerToegang", omgeving="TRAAG"),
+            "ControleerToegang",
+            timeout=TRAAG_DELAY / 4,
+        )
 
 
 def test_traag_still_checks_the_credentials_after_the_delay(server, http):
@@ -901,13 +911,13 @@ def test_stop_releases_a_request_waiting_in_traag():
 
     caller = threading.Thread(target=slow_call)
     caller.start()
-    time.sleep(0.3)
-    started = time.monotonic()
+    time.sleep(0.3)  # let the request reach the TRAAG wait
     own.stop()
     caller.join(timeout=10)
 
+    # How quickly: bench/sandbox_timing.py (stop_release_ms).
     assert not caller.is_alive()
-    assert time.monotonic() - started < 10
+    assert len(outcome) == 1
 
 
 def test_a_peildatum_before_every_dienstverband_returns_no_werknemers(server, http):
