@@ -19,6 +19,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
+from locket_client.wsdl import WSDL_PATH
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,9 +161,7 @@ LOKET_SANDBOX_ENABLED = env_bool("LOKET_SANDBOX_ENABLED", default=DEBUG)
 LOKET_SANDBOX_PORT = env_int("LOKET_SANDBOX_PORT", default=8765, minimum=1)
 if LOKET_SANDBOX_PORT > 65535:
     raise ImproperlyConfigured(f"LOKET_SANDBOX_PORT={LOKET_SANDBOX_PORT} is geen poortnummer.")
-LOKET_WSDL = env_str(
-    "LOKET_WSDL", default=str(BASE_DIR / "locket_client" / "wsdl" / "loket-webservice-v1.wsdl")
-)
+LOKET_WSDL = env_str("LOKET_WSDL", default=str(WSDL_PATH))
 LOKET_ENDPOINT = env_str(
     "LOKET_ENDPOINT",
     default=f"http://127.0.0.1:{LOKET_SANDBOX_PORT}/loket/soap" if LOKET_SANDBOX_ENABLED else None,

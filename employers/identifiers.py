@@ -7,17 +7,10 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from locket_client.identifiers import eleven_test
+
 _KVK = re.compile(r"[0-9]{8}")
 _LOONHEFFINGENNUMMER = re.compile(r"([0-9]{9})L([0-9]{2})")
-
-
-def eleven_test(nine_digits: str) -> bool:
-    """Weights 9..2 on the first eight digits, minus the ninth: the sum is divisible by 11."""
-    if len(nine_digits) != 9 or not all("0" <= d <= "9" for d in nine_digits):
-        return False
-    total = sum(int(d) * w for d, w in zip(nine_digits[:8], range(9, 1, -1), strict=True))
-    total -= int(nine_digits[8])
-    return total % 11 == 0
 
 
 def normalise_kvk(value: str) -> str:

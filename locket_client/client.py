@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import requests
 import zeep
 import zeep.exceptions
+from django.conf import settings
 from lxml import etree
 from zeep.transports import Transport
 
@@ -41,12 +42,12 @@ from locket_client.types import (
     Leave,
     Wage,
 )
+from locket_client.wsdl import WSDL_PATH
 
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "urn:salariskoppeling:loket-webservice:v1"
 BINDING = f"{{{NAMESPACE}}}LoketWebserviceBinding"
-DEFAULT_WSDL = Path(__file__).resolve().parent / "wsdl" / "loket-webservice-v1.wsdl"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 """The largest answer we read (10,000 werkgevers take about 4 MB): a hostile or broken server
 cannot make a worker swallow an endless body."""
@@ -134,7 +135,7 @@ class LoketClient:
         *,
         endpoint: str,
         timeout: float,
-        wsdl: str | Path = DEFAULT_WSDL,
+        wsdl: str | Path = WSDL_PATH,
         session: requests.Session | None = None,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
@@ -299,15 +300,15 @@ class LoketClient:
 
 def _fault_to_error(fault: zeep.exceptions.Fault) -> LoketError:
     detail = fault.detail
-    code = melding = None
+    code = message = None
     if isinstance(detail, etree._Element):
         # (zeep hands over the raw bytes of an answer that was not a SOAP envelope at all.)
         code = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Code")
-        melding = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
+        message = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
     error_class = FAULTS_BY_CODE.get((code or "").strip())
     if error_class is None:
         return UnexpectedAnswer(f"SOAP fault without a known LoketFout code: {code!r}")
-    return error_class((melding or fault.message or "").strip()[:500])
+    return error_class((message or fault.message or "").strip()[:500])
 
 
 def _list(answer: Any, name: str) -> list[Any]:
@@ -347,8 +348,6 @@ def get_client() -> LoketClient:
     Keyed by process id too: a client (and its pooled sockets) built before a fork must not be
     shared by the forked Celery or gunicorn workers.
     """
-    from django.conf import settings
-
     key = (os.getpid(), settings.LOKET_WSDL, settings.LOKET_ENDPOINT, settings.LOKET_TIMEOUT)
     client = _clients.get(key)
     if client is None:

