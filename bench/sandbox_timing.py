@@ -9,6 +9,8 @@ those behaviours are for live here:
 - ``traag_ms``: one call to ``TRAAG`` with a 1 s delay. Target: >= 1000 ms (never early).
 - ``stop_release_ms``: from ``stop()`` to the return of a request waiting in ``TRAAG`` (30 s
   delay). Target: < 10,000 ms.
+- ``client_traag_timeout_ms``: the client (timeout 0.5 s) against ``TRAAG`` (30 s delay): the
+  ``LoketTimeout`` comes at the timeout, not after the delay. Target: < 1000 ms.
 - ``drip_cutoff_ms``: the client (timeout 0.5 s) against a server that drips its answer a byte
   per 0.1 s. Target: < 1500 ms.
 
@@ -87,6 +89,22 @@ def traag_ms() -> float:
         elapsed = (time.perf_counter() - started) * 1000
         assert traag == demo
     return elapsed
+
+
+def client_traag_timeout_ms() -> float:
+    with start_sandbox(port=0, slow_delay=30.0) as sandbox:
+        client = LoketClient(endpoint=sandbox.url, timeout=CLIENT_TIMEOUT)
+        credentials = Credentials(
+            omgevingscode="TRAAG", gebruikersnaam="ws-benefits", wachtwoord=PASSWORD
+        )
+        started = time.perf_counter()
+        try:
+            client.check_access(credentials)
+        except LoketTimeout:
+            pass
+        else:
+            raise AssertionError("TRAAG answered within the client's timeout")
+        return (time.perf_counter() - started) * 1000
 
 
 def stop_release_ms() -> float:
@@ -169,6 +187,7 @@ def main() -> None:
     first_ms, cached_ms = ws_groot_answer_ms()
     slow_ms = traag_ms()
     release_ms = stop_release_ms()
+    timeout_ms = client_traag_timeout_ms()
     drip_ms = drip_cutoff_ms()
 
     def verdict(met: bool) -> str:
@@ -188,12 +207,17 @@ def main() -> None:
         f"(target < 10000 ms: {verdict(release_ms < 10_000)})"
     )
     print(
+        f"client (timeout {CLIENT_TIMEOUT:g} s) gave up on TRAAG (30 s) after {timeout_ms:.0f} ms "
+        f"(target < 1000 ms: {verdict(timeout_ms < 1000)})"
+    )
+    print(
         f"client (timeout {CLIENT_TIMEOUT:g} s) cut off a dripping answer after {drip_ms:.0f} ms "
         f"(target < 1500 ms: {verdict(drip_ms < 1500)})"
     )
     print(
         f"RESULT ws_groot_first_ms={first_ms:.1f} ws_groot_cached_ms={cached_ms:.3f} "
-        f"traag_ms={slow_ms:.0f} stop_release_ms={release_ms:.0f} drip_cutoff_ms={drip_ms:.0f}"
+        f"traag_ms={slow_ms:.0f} stop_release_ms={release_ms:.0f} "
+        f"client_traag_timeout_ms={timeout_ms:.0f} drip_cutoff_ms={drip_ms:.0f}"
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -26,8 +27,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
 def _apply_policy() -> None:
-    from django.conf import settings
-
+    # django.conf.settings is lazy: it reads DJANGO_SETTINGS_MODULE (set above) on first use.
     hard_limit = settings.CELERY_TASK_TIME_LIMIT
     app.conf.update(
         task_serializer="json",

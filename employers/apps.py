@@ -8,5 +8,6 @@ class EmployersConfig(AppConfig):
     verbose_name = "Werkgevers en koppelingen"
 
     def ready(self) -> None:
-        # Registers the tasks in every process, so common.dispatch finds them by name.
+        # Registers the tasks in every process, so common.dispatch finds them by name. Imported
+        # here, not at the top: the tasks import models, which need the app registry ready.
         from employers import tasks  # noqa: F401

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.core.cache import cache
@@ -536,12 +535,13 @@ def test_register_and_recheck_accept_only_post(logged_in, owner):
 # --- 10,000 employers --------------------------------------------------------------------------
 
 
-def test_the_page_renders_10000_employers_within_a_second(
+def test_the_page_shows_10000_employers_in_the_same_few_queries_on_every_page(
     client, loket_settings, django_capture_on_commit_callbacks
 ):
     """ws-groot sees 10,000 employers; each has a request and a registration (a mix of states).
-    The measured page is a warm one: the Loket.nl view is cached, as it is for ``LOKET_VIEW_TTL``
-    seconds after any fetch."""
+    The page is a warm one: the Loket.nl snapshot is cached, as it is for ``LOKET_VIEW_TTL``
+    seconds after any fetch. How fast it renders is measured by bench/link_10k.py
+    (``werkgevers_page_ms``), not asserted here."""
     groot = _with_user(make_processor("ws-groot"))
     employers = snapshot(groot).employers
     assert len(employers) == 10_000
@@ -580,14 +580,15 @@ def test_the_page_renders_10000_employers_within_a_second(
     client.force_login(groot.user)
     client.get(PAGE)  # warm: the session, the template cache
 
-    timings = []
+    queries = []
     for params in ({}, {"pagina": "150"}, {"status": "requested", "q": "werkgever 09"}):
-        started = time.perf_counter()
-        response = client.get(PAGE, params)
-        timings.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(PAGE, params)
+        queries.append(len(captured))
         assert response.status_code == 200
 
     html = response.content.decode()
     assert "Alles selecteren wat aan het filter voldoet" in html
     assert "1000 werkgevers." in html  # 09000..09999: not registered, so "requested"
-    assert max(timings) <= 1000, timings
+    # session, user, processor, the overview's four, the shown rows' contacts: not per employer
+    assert queries[0] == queries[1] == queries[2] <= 8, queries
