@@ -28,8 +28,8 @@ run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, in-p
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest
 # with that environment. "$$@" hands PYTEST_ARGS to pytest word for word.
-test: $(VENV)/.installed messages chromium ## Lint, format check and the whole test suite
-	scripts/test-env bash -c '$(BIN)/ruff check . && $(BIN)/ruff format --check . && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
+test: $(VENV)/.installed messages chromium ## Lint (ruff, import contracts), format check and the whole test suite
+	scripts/test-env bash -c '$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
 
 # The compiled catalogues (.mo, not in git) from locale/<language>/LC_MESSAGES/django.po. Needs GNU
 # gettext's msgfmt (Debian: gettext; .ci/run installs it).
@@ -53,9 +53,10 @@ deploy-check: $(VENV)/.installed ## manage.py check --deploy with a production-l
 		DATABASE_URL=sqlite://:memory: \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-lint: $(VENV)/.installed ## ruff check and ruff format --check
+lint: $(VENV)/.installed ## ruff check, ruff format --check and the import contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -4,4 +4,5 @@
   no service imports a task module.
 - :mod:`common.mail`: build and send the portal's e-mails (subject, text and HTML from templates,
   one SMTP connection for many mails).
+- :mod:`common.perf`: pausing the garbage collector while a page builds 10,000 rows.
 """

@@ -4,7 +4,9 @@ Services never import a task module (tasks import services, so that would be a c
 call :func:`enqueue_on_commit` with the task's registered name, a constant from the app's
 ``task_names`` module; the task is looked up in the Celery app when the transaction commits.
 Each app's ``AppConfig.ready`` imports its tasks module, so every task is registered in every
-process (web, worker, beat) before the first lookup.
+process (web, worker, beat) before the first lookup. The Celery app is the current one (made by
+``config.celery``, which ``config/__init__`` loads with the settings), so this leaf imports
+nothing of the project.
 
 Nothing is lost when the broker is down: every piece of work enqueued here is also recorded on a
 database row (an outbox column) that a beat sweep hands to Celery again. So a failure to enqueue
@@ -16,10 +18,8 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
-
-from config.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 def task(name: str) -> Task:
     """The registered task ``name``; ``KeyError`` names a task that does not exist."""
     try:
-        return app.tasks[name]
+        return current_app.tasks[name]
     except KeyError:
         raise KeyError(f"no Celery task is registered as {name!r}") from None
 
@@ -57,4 +57,4 @@ def enqueue_on_commit(name: str, *args: object) -> None:
 
 def runs_in_process() -> bool:
     """Whether tasks run inside the caller (the embedded default: no broker, no beat)."""
-    return bool(app.conf.task_always_eager)
+    return bool(current_app.conf.task_always_eager)

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.perf import gc_paused
+from common.perf import gc_paused
 from employers import selectors, services
 from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page
 from employers.models import EmployerLink
@@ -164,7 +164,7 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
 
     filters = Filters.from_data(request.GET)
     refresh = request.GET.get(REFRESH_PARAMETER) == "1" and _refresh_allowed(request, processor)
-    with gc_paused():  # 10,000 employers: see config.perf
+    with gc_paused():  # 10,000 employers: see common.perf
         data = snapshot_for_page(processor, refresh=refresh)
         rows = selectors.werkgevers_overview(
             processor=processor, current=data.snapshot, query=filters.query
