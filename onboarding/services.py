@@ -19,9 +19,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.dispatch import enqueue, enqueue_on_commit
 from locket_client.diagnose import Diagnosis, diagnose
 from locket_client.types import Credentials
-from onboarding import limits
+from onboarding import limits, task_names
 from onboarding.crypto import decrypt_secret, encrypt_secret
 from onboarding.models import (
     CONFIRMED_STATES,
@@ -69,34 +70,6 @@ def _record(
         note=note,
         findings=findings or [],
     )
-
-
-def _enqueue_check(processor_id: int) -> None:
-    """Hand the check to Celery after commit. A broker that is down loses nothing: the row's
-    ``check_requested_at`` stays set and ``sweep_pending_checks`` enqueues it again."""
-    from onboarding.tasks import check_credentials
-
-    def send() -> None:
-        try:
-            check_credentials.delay(processor_id)
-        except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
-            logger.warning("could not enqueue check for processor %s; the sweep will", processor_id)
-
-    transaction.on_commit(send)
-
-
-def _enqueue_mail(task_name: str, processor_id: int) -> None:
-    from onboarding import tasks
-
-    task = getattr(tasks, task_name)
-
-    def send() -> None:
-        try:
-            task.delay(processor_id)
-        except Exception:  # noqa: BLE001 - mail is re-sendable from the admin
-            logger.warning("could not enqueue %s for processor %s", task_name, processor_id)
-
-    transaction.on_commit(send)
 
 
 def _normalise(value: str) -> str:
@@ -163,9 +136,9 @@ def registration_submit(
         with transaction.atomic():
             processor.save()
             _record(processor, from_status="", actor=None, actor_label="aanmeldformulier")
-            _enqueue_check(processor.pk)
-            _enqueue_mail("send_received_mail", processor.pk)
-            _enqueue_mail("notify_asr_new_registration", processor.pk)
+            enqueue_on_commit(task_names.CHECK_CREDENTIALS, processor.pk)
+            enqueue_on_commit(task_names.SEND_RECEIVED_MAIL, processor.pk)
+            enqueue_on_commit(task_names.NOTIFY_ASR_NEW_REGISTRATION, processor.pk)
     except IntegrityError:
         # Two submissions raced past the checks above; the database constraint decides.
         raise DuplicateRegistration(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate") from None
@@ -219,7 +192,7 @@ def credentials_update(
             actor_label=actor_label,
             note="Loket.nl-gegevens gewijzigd",
         )
-        _enqueue_check(locked.pk)
+        enqueue_on_commit(task_names.CHECK_CREDENTIALS, locked.pk)
     return locked
 
 
@@ -251,7 +224,15 @@ def check_request(
             actor_label=actor_label,
             note="controle opnieuw aangevraagd",
         )
-        _enqueue_check(locked.pk)
+        enqueue_on_commit(task_names.CHECK_CREDENTIALS, locked.pk)
+
+
+def daily_recheck_request(*, processor_id: int) -> None:
+    """The daily re-check of a confirmed processor (a failure flags it and mails). A
+    registration deleted meanwhile is skipped."""
+    processor = PayrollProcessor.objects.filter(pk=processor_id).first()
+    if processor is not None:
+        check_request(processor=processor, actor=None, actor_label="dagelijkse hercontrole")
 
 
 # --- the check ---------------------------------------------------------------------------------
@@ -382,7 +363,7 @@ def _store(
             findings=findings,
         )
         if previous != Status.NEEDS_ATTENTION and processor.status == Status.NEEDS_ATTENTION:
-            _enqueue_mail("send_needs_attention_mail", processor.pk)
+            enqueue_on_commit(task_names.SEND_NEEDS_ATTENTION_MAIL, processor.pk)
     return CheckResult(outcome=outcome)
 
 
@@ -396,9 +377,8 @@ def _next_status(processor: PayrollProcessor, *, passed: bool) -> str:
 
 def pending_checks_enqueue(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
     """The outbox sweep: enqueue every check that was requested but never ran (broker down at
-    the time) or whose retry is due. Returns how many were enqueued."""
-    from onboarding.tasks import check_credentials
-
+    the time) or whose retry is due. Returns how many were enqueued; a broker error raises, so
+    the beat run fails visibly and is repeated."""
     now = timezone.now()
     due = (
         PayrollProcessor.objects.filter(check_requested_at__isnull=False)
@@ -412,7 +392,7 @@ def pending_checks_enqueue(*, older_than: dt.timedelta = dt.timedelta(minutes=2)
     )
     count = 0
     for processor_id in due.iterator():
-        check_credentials.delay(processor_id)
+        enqueue(task_names.CHECK_CREDENTIALS, processor_id)
         count += 1
     return count
 
@@ -441,7 +421,7 @@ def registration_confirm(*, processor: PayrollProcessor, by: AbstractBaseUser) -
             locked.user = user
         locked.save()
         _record(locked, from_status=previous, actor=by, actor_label=f"medewerker {by}")
-        _enqueue_mail("send_confirmation_mail", locked.pk)
+        enqueue_on_commit(task_names.SEND_CONFIRMATION_MAIL, locked.pk)
     return locked
 
 
@@ -462,21 +442,21 @@ def registration_reject(
         locked.check_retry_at = None
         locked.save()
         _record(locked, from_status=previous, actor=by, actor_label=f"medewerker {by}", note=reason)
-        _enqueue_mail("send_rejection_mail", locked.pk)
+        enqueue_on_commit(task_names.SEND_REJECTION_MAIL, locked.pk)
     return locked
 
 
 def mail_resend(*, processor: PayrollProcessor) -> str:
     """Send the mail that belongs to the current state again; returns the task's name."""
     if processor.status == Status.REJECTED:
-        name = "send_rejection_mail"
+        name = task_names.SEND_REJECTION_MAIL
     elif processor.status == Status.CONFIRMED:
-        name = "send_confirmation_mail"
+        name = task_names.SEND_CONFIRMATION_MAIL
     elif processor.status == Status.NEEDS_ATTENTION:
-        name = "send_needs_attention_mail"
+        name = task_names.SEND_NEEDS_ATTENTION_MAIL
     else:
         raise ValidationError(_("In deze status hoort geen e-mail bij de aanmelding."))
-    _enqueue_mail(name, processor.pk)
+    enqueue_on_commit(name, processor.pk)
     return name
 
 
