@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from onboarding import services
+from onboarding import selectors
 from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, DUPLICATE_EMAIL_MESSAGE, PayrollProcessor
 
 # Characters that end a line for some part of the stack (str.splitlines() splits on all of them).
@@ -206,7 +206,7 @@ class RegistrationForm(_ServiceErrorsMixin, forms.Form):
         if (
             omgevingscode
             and username
-            and services.processor_duplicate_exists(
+            and selectors.processor_duplicate_exists(
                 omgevingscode=omgevingscode, loket_username=username
             )
         ):
@@ -215,7 +215,7 @@ class RegistrationForm(_ServiceErrorsMixin, forms.Form):
                 ValidationError(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate"),
             )
         email = cleaned.get("email")
-        if email and services.email_taken(email=email):
+        if email and selectors.email_taken(email=email):
             self.add_error(
                 "email",
                 ValidationError(str(DUPLICATE_EMAIL_MESSAGE), code="duplicate_email"),
@@ -253,7 +253,7 @@ class CorrectionForm(_ServiceErrorsMixin, forms.Form):
         if (
             omgevingscode
             and username
-            and services.processor_duplicate_exists(
+            and selectors.processor_duplicate_exists(
                 omgevingscode=omgevingscode, loket_username=username, exclude_pk=self.processor.pk
             )
         ):
