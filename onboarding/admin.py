@@ -8,7 +8,6 @@ Registrations come from the public form, so the admin cannot add them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,13 +23,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.forms import SingleLineField
 from locket_client.diagnose import Finding
 from onboarding import services
 from onboarding.models import CheckAttempt, PayrollProcessor, Status, StatusChange
 from onboarding.ratelimit import RateLimited
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_OMGEVINGSCODE = re.compile(r"[A-Za-z0-9_-]+")
 
 CONFIRM_PERMISSION = "onboarding.confirm_payrollprocessor"
 
@@ -63,7 +60,10 @@ def render_findings(data: Iterable[dict[str, object]] | None) -> SafeString:
 
 
 class PayrollProcessorForm(forms.ModelForm):
-    new_password = forms.CharField(
+    """Single-line fields as on the public form (:mod:`common.forms`); the omgevingscode's format
+    is the model's validator."""
+
+    new_password = SingleLineField(
         label=_("Nieuw wachtwoord"),
         required=False,
         strip=False,
@@ -78,32 +78,11 @@ class PayrollProcessorForm(forms.ModelForm):
     class Meta:
         model = PayrollProcessor
         fields = ("company_name", "email", "omgevingscode", "loket_username")
-
-    def _single_line(self, name: str) -> str:
-        value = self.cleaned_data.get(name, "")
-        if _CONTROL.search(value):
-            raise ValidationError(
-                _("Gebruik geen regeleinden, tabs of andere stuurtekens."), code="control"
-            )
-        return value
-
-    def clean_company_name(self) -> str:
-        return self._single_line("company_name").strip()
-
-    def clean_loket_username(self) -> str:
-        return self._single_line("loket_username").strip()
-
-    def clean_omgevingscode(self) -> str:
-        value = self._single_line("omgevingscode").strip()
-        if not _OMGEVINGSCODE.fullmatch(value):
-            raise ValidationError(
-                _("Een omgevingscode bestaat uit letters, cijfers, '-' en '_'."),
-                code="omgevingscode",
-            )
-        return value
-
-    def clean_new_password(self) -> str:
-        return self._single_line("new_password")
+        field_classes = {
+            "company_name": SingleLineField,
+            "omgevingscode": SingleLineField,
+            "loket_username": SingleLineField,
+        }
 
 
 class RejectForm(forms.Form):

@@ -492,3 +492,26 @@ def test_a_rejected_registration_shows_its_credentials_read_only(admin_client):
     assert 'name="new_password"' not in page
     assert 'name="omgevingscode"' not in page
     assert 'name="company_name"' in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("company_name", "Bedrijf\x07B.V.", "Dit veld bevat een onzichtbaar stuurteken"),
+        ("loket_username", "ws\nbenefits", "Dit veld moet op één regel staan"),
+        ("new_password", "geheim\x00", "Dit veld bevat een NUL-teken"),
+    ],
+)
+def test_the_admin_refuses_control_characters_with_the_portals_messages(
+    admin_client, field, value, message
+):
+    processor = PayrollProcessorFactory(check_passed=True, company_name="Oude Naam")
+    data = _change_form_data(admin_client, processor)
+    data[field] = value
+
+    response = admin_client.post(_change_url(processor), data)
+
+    assert response.status_code == 200
+    assert message in response.text
+    processor.refresh_from_db()
+    assert processor.company_name == "Oude Naam"
