@@ -12,7 +12,8 @@ What lives where:
 - :mod:`~onboarding.services.credential_check`: the check itself (one worker per request,
   findings stored, stale results thrown away) and the outbox sweep of checks never enqueued.
 - :mod:`~onboarding.services.review`: the a.s.r. side. Confirm, reject, send the mail again.
-- :mod:`~onboarding.services.accounts`: the processor's portal account (activation).
+- :mod:`~onboarding.services.accounts`: the processor's portal account (activation, login with
+  its lockout).
 - :mod:`~onboarding.services.history`: the :class:`~onboarding.models.StatusChange` row every
   service writes.
 
@@ -22,7 +23,7 @@ The public functions are re-exported here: callers write ``services.registration
 from __future__ import annotations
 
 from onboarding.selectors import email_taken, processor_duplicate_exists
-from onboarding.services.accounts import registration_activate
+from onboarding.services.accounts import login_attempt, registration_activate
 from onboarding.services.credential_check import (
     CHECK_LEASE,
     TEMPORARY_RETRY_SECONDS,
@@ -55,6 +56,7 @@ __all__ = [
     "credentials_update",
     "daily_recheck_request",
     "email_taken",
+    "login_attempt",
     "mail_resend",
     "pending_checks_enqueue",
     "processor_duplicate_exists",
