@@ -11,7 +11,8 @@ What lives where:
   correct its Loket.nl details, ask for the check again (also the daily re-check).
 - :mod:`~onboarding.services.credential_check`: the check itself (one worker per request,
   findings stored, stale results thrown away) and the outbox sweep of checks never enqueued.
-- :mod:`~onboarding.services.review`: the a.s.r. side. Confirm, reject, send the mail again.
+- :mod:`~onboarding.services.review`: the a.s.r. side. Confirm, reject, correct (the admin's
+  change form), send the mail again.
 - :mod:`~onboarding.services.accounts`: the processor's portal account (activation, login with
   its lockout).
 - :mod:`~onboarding.services.history`: the :class:`~onboarding.models.StatusChange` row every
@@ -41,6 +42,7 @@ from onboarding.services.registration import (
 from onboarding.services.review import (
     CheckNotPassed,
     mail_resend,
+    processor_edit,
     registration_confirm,
     registration_reject,
 )
@@ -60,6 +62,7 @@ __all__ = [
     "mail_resend",
     "pending_checks_enqueue",
     "processor_duplicate_exists",
+    "processor_edit",
     "registration_activate",
     "registration_confirm",
     "registration_reject",

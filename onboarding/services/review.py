@@ -1,4 +1,4 @@
-"""The a.s.r. side: staff confirm or reject a registration and send its mail again."""
+"""The a.s.r. side: staff confirm, reject or correct a registration and send its mail again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from common.dispatch import enqueue_on_commit
 from onboarding import task_names
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status
-from onboarding.services.history import record_status_change
+from onboarding.services.history import normalise, record_status_change
+from onboarding.services.registration import credentials_update
 
 
 class CheckNotPassed(ValidationError):
@@ -79,3 +80,61 @@ def mail_resend(*, processor: PayrollProcessor) -> str:
         raise ValidationError(_("In deze status hoort geen e-mail bij de aanmelding."))
     enqueue_on_commit(name, processor.pk)
     return name
+
+
+# What a history note calls each field staff may correct directly (no effect on the check).
+DETAIL_NAMES = {"company_name": "bedrijfsnaam", "email": "e-mailadres"}
+
+
+def processor_edit(
+    *,
+    processor: PayrollProcessor,
+    company_name: str,
+    email: str,
+    omgevingscode: str,
+    loket_username: str,
+    loket_password: str | None,
+    by: AbstractBaseUser,
+    actor_label: str,
+) -> bool:
+    """a.s.r. staff correct a registration (the admin's change form).
+
+    Company name and e-mail address are stored as they are, with a history row whose note names
+    the fields that changed (not their values). New Loket.nl details or a new password
+    (``loket_password`` ``None`` keeps the stored one) go through :func:`credentials_update`,
+    which validates and records them and checks them again; its ``ValidationError`` and
+    ``RateLimited`` come after the other fields are saved. Returns whether the Loket.nl details
+    changed (and a check runs).
+    """
+    values = {"company_name": company_name.strip(), "email": email.strip()}
+    with transaction.atomic():
+        locked = PayrollProcessor.objects.select_for_update().get(pk=processor.pk)
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(locked, name, values[name])
+            locked.full_clean(exclude=["loket_password_encrypted"])
+            locked.save(update_fields=[*changed, "updated_at"])
+            record_status_change(
+                locked,
+                from_status=locked.status,
+                actor=by,
+                actor_label=actor_label,
+                note=" en ".join(DETAIL_NAMES[name] for name in changed) + " gewijzigd",
+            )
+    new_credentials = (
+        normalise(omgevingscode) != locked.omgevingscode
+        or normalise(loket_username) != locked.loket_username
+    )
+    if loket_password is None and not new_credentials:
+        return False
+    credentials_update(
+        processor=locked,
+        omgevingscode=omgevingscode,
+        loket_username=loket_username,
+        loket_password=loket_password,
+        client_ip=None,
+        actor=by,
+        actor_label=actor_label,
+    )
+    return True
