@@ -2,9 +2,9 @@
 
 Like the registration form in ``onboarding.forms`` it only validates what was typed; the service
 (``employers.services.request_submit``) decides and stores. Every rejection names its field and
-says, in Dutch (English through the .po files), what to change. Single-line fields reuse
-onboarding's :class:`~onboarding.forms.SingleLineField`, so NUL bytes, line breaks and control
-characters get the same messages everywhere in the portal.
+says, in Dutch (English through the .po files), what to change. Single-line fields are
+:class:`common.forms.SingleLineField`, so NUL bytes, line breaks and control characters get the
+same messages everywhere in the portal.
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
-from onboarding.forms import (
+from common.forms import (
+    MAX_LENGTH_MESSAGE,
+    NUL,
+    SINGLE_LINE_MESSAGES,
     SingleLineEmailField,
     SingleLineField,
-    _forbidden_character,
-    _ServiceErrorsMixin,
-    _SingleLineMixin,
+    forbidden_character,
+    refuse_nul,
 )
+from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
+from onboarding.forms import _ServiceErrorsMixin
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 
 MAX_TAX_NUMBERS = 20
@@ -87,12 +90,8 @@ class TaxNumbersField(forms.CharField):
     widget = forms.Textarea
     default_error_messages = {
         "required": _("Vul minstens één loonheffingennummer in, bijvoorbeeld 123456782L01."),
-        "null_characters_not_allowed": _SingleLineMixin.default_error_messages[
-            "null_characters_not_allowed"
-        ],
-        "max_length": _(
-            "Dit veld mag maximaal %(limit_value)d tekens bevatten; het zijn er nu %(show_value)d."
-        ),
+        NUL: SINGLE_LINE_MESSAGES[NUL],
+        "max_length": MAX_LENGTH_MESSAGE,
         "control_character": _(
             "„%(value)s” bevat een onzichtbaar stuurteken. Typ het loonheffingennummer opnieuw in "
             "in plaats van te plakken."
@@ -126,12 +125,8 @@ class TaxNumbersField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         value = super().to_python(value)
-        if "\x00" in value:
-            # Before Django's own NUL validator, for the same message as the single-line fields.
-            raise ValidationError(
-                self.error_messages["null_characters_not_allowed"],
-                code="null_characters_not_allowed",
-            )
+        # Before Django's own NUL validator, for the same message as the single-line fields.
+        refuse_nul(value, self.error_messages)
         return value
 
     def clean(self, value: Any) -> list[str]:  # type: ignore[override]
@@ -167,7 +162,7 @@ class TaxNumbersField(forms.CharField):
         return list(numbers)
 
     def _number(self, piece: str) -> str:
-        if _forbidden_character(piece) is not None:
+        if forbidden_character(piece) is not None:
             raise ValidationError(
                 self.error_messages["control_character"],
                 code="control_character",

@@ -10,6 +10,7 @@ class OnboardingConfig(AppConfig):
     def ready(self) -> None:
         # Registers the start-up checks (the CSP deploy check lives beside its middleware), the
         # worker's start-up hook, and the tasks in every process (common.dispatch finds them by
-        # name). Imported here, not at the top: they need the app registry to be ready.
+        # name). Imported here, not at the top: they import models, which need the app registry
+        # to be ready, and ready() is the hook Django gives for exactly this.
         from config import middleware  # noqa: F401
         from onboarding import checks, signals, tasks  # noqa: F401

@@ -12,6 +12,9 @@ from typing import Any
 from django.core.checks import Error, Tags, register
 from django.db.utils import DatabaseError
 
+from onboarding.crypto import CredentialKeyError, decrypt_secret
+from onboarding.models import PayrollProcessor
+
 
 @register(Tags.database)
 def credentials_keys_open_stored_secrets(
@@ -19,9 +22,6 @@ def credentials_keys_open_stored_secrets(
 ) -> list[Error]:
     if not databases:
         return []
-    from onboarding.crypto import CredentialKeyError, decrypt_secret
-    from onboarding.models import PayrollProcessor
-
     try:
         sample = (
             PayrollProcessor.objects.order_by("-pk")

@@ -1,9 +1,9 @@
 """The portal's e-mails about a payroll-processor registration (Dutch, text + HTML).
 
 Each function takes a processor id (the Celery tasks in ``onboarding.tasks`` call them with what
-they were given), loads the registration, renders
-``templates/onboarding/emails/<name>_subject.txt``, ``<name>_body.txt`` and ``<name>_body.html``
-and sends one :class:`~django.core.mail.EmailMultiAlternatives`.
+they were given), loads the registration, and builds and sends one mail through the portal's mail
+plumbing (:mod:`common.mail`) from ``templates/onboarding/emails/<name>_subject.txt``,
+``<name>_body.txt`` and ``<name>_body.html``.
 
 Rules every mail here follows:
 
@@ -33,42 +33,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from common.mail import MAIL_LANGUAGE, absolute_url, build, send_all
 from locket_client.diagnose import Finding
 from onboarding.models import PayrollProcessor, Status
 
 logger = logging.getLogger(__name__)
 
-# The e-mails are written in Dutch; findings are worded in the same language.
-MAIL_LANGUAGE = "nl"
-
-
-def _absolute(path: str) -> str:
-    """Mails are sent by workers, not requests: links are built on ``PORTAL_BASE_URL``."""
-    return settings.PORTAL_BASE_URL + path
-
-
-def _one_line(text: str) -> str:
-    """Fold whitespace (line breaks included) to single spaces: a subject is one header line."""
-    return " ".join(text.split())
-
 
 def _send(name: str, *, to: list[str], context: dict[str, Any]) -> None:
-    with translation.override(MAIL_LANGUAGE):
-        subject = _one_line(render_to_string(f"onboarding/emails/{name}_subject.txt", context))
-        text = render_to_string(f"onboarding/emails/{name}_body.txt", context)
-        html = render_to_string(f"onboarding/emails/{name}_body.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+    """Build ``onboarding/emails/<name>`` and send it; an SMTP failure raises (the task retries)."""
+    send_all([build(f"onboarding/emails/{name}", to=to, context=context)])
 
 
 def _load(processor_id: int) -> PayrollProcessor | None:
@@ -126,7 +105,8 @@ def send_asr_notification(*, processor_id: int) -> None:
     processor = _load(processor_id)
     if processor is None:
         return
-    admin_url = _absolute(reverse("admin:onboarding_payrollprocessor_change", args=[processor.pk]))
+    admin_path = reverse("admin:onboarding_payrollprocessor_change", args=[processor.pk])
+    admin_url = absolute_url(admin_path)
     _send(
         "asr_notification",
         to=[settings.ASR_NOTIFY_EMAIL],
@@ -148,7 +128,7 @@ def send_confirmation(*, processor_id: int) -> None:
         to=[processor.email],
         context={
             "processor": _about(processor),
-            "activation_url": _absolute(activation_path(processor)),
+            "activation_url": absolute_url(activation_path(processor)),
             "link_valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
             "link_valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
         },
@@ -184,7 +164,7 @@ def send_needs_attention(*, processor_id: int) -> None:
         context={
             "processor": _about(processor),
             "findings": _findings(processor),
-            "login_url": _absolute(reverse("onboarding:login")),
+            "login_url": absolute_url(reverse("onboarding:login")),
         },
     )
 
@@ -196,7 +176,8 @@ def send_received(*, processor_id: int) -> None:
     processor = _load(processor_id)
     if processor is None:
         return
-    status_url = _absolute(reverse("onboarding:status", kwargs={"token": processor.status_token}))
+    status_path = reverse("onboarding:status", kwargs={"token": processor.status_token})
+    status_url = absolute_url(status_path)
     _send(
         "received",
         to=[processor.email],

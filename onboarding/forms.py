@@ -7,7 +7,6 @@ what was typed, except the password, which is never sent back to the browser.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -15,68 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from onboarding import services
+from common.forms import SingleLineEmailField, SingleLineField
+from onboarding import selectors
 from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, DUPLICATE_EMAIL_MESSAGE, PayrollProcessor
-
-# Characters that end a line for some part of the stack (str.splitlines() splits on all of them).
-_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-# Bidirectional overrides and isolates: invisible, and able to make a name read differently.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Not characters at all; XML (the Loket.nl SOAP calls) cannot carry them either.
-_NONCHARACTERS = frozenset("\ufffe\uffff")
-
-
-def _forbidden_character(value: str) -> str | None:
-    """The error code for the first kind of character a single-line text must not hold."""
-    if "\x00" in value:
-        return "null_characters_not_allowed"
-    if any(char in _LINE_BREAKS for char in value):
-        return "line_break"
-    for char in value:
-        if (
-            unicodedata.category(char) in ("Cc", "Cs")
-            or char in _BIDI_CONTROLS
-            or char in _NONCHARACTERS
-        ):
-            return "control_character"
-    return None
-
-
-class _SingleLineMixin:
-    """Refuses NUL bytes, line breaks and control characters before any other validation, so
-    the user sees one message that says exactly what is wrong (not also "invalid e-mail")."""
-
-    default_error_messages = {
-        "null_characters_not_allowed": _(
-            "Dit veld bevat een NUL-teken: een onzichtbaar teken dat soms meekomt bij kopiëren "
-            "en plakken. Typ de waarde opnieuw in."
-        ),
-        "line_break": _("Dit veld moet op één regel staan. Haal de regeleinden (Enter) weg."),
-        "control_character": _(
-            "Dit veld bevat een onzichtbaar stuurteken (bijvoorbeeld een tab). Typ de waarde "
-            "opnieuw in in plaats van te plakken."
-        ),
-        "max_length": _(
-            "Dit veld mag maximaal %(limit_value)d tekens bevatten; het zijn er nu %(show_value)d."
-        ),
-    }
-
-    def to_python(self, value: Any) -> Any:
-        value = super().to_python(value)  # type: ignore[misc]
-        if isinstance(value, str):
-            code = _forbidden_character(value)
-            if code is not None:
-                raise ValidationError(self.error_messages[code], code=code)  # type: ignore[attr-defined]
-        return value
-
-
-class SingleLineField(_SingleLineMixin, forms.CharField):
-    pass
-
-
-class SingleLineEmailField(_SingleLineMixin, forms.EmailField):
-    pass
-
 
 _OMGEVINGSCODE = RegexValidator(
     r"\A[A-Za-z0-9_-]+\Z",
@@ -206,7 +146,7 @@ class RegistrationForm(_ServiceErrorsMixin, forms.Form):
         if (
             omgevingscode
             and username
-            and services.processor_duplicate_exists(
+            and selectors.processor_duplicate_exists(
                 omgevingscode=omgevingscode, loket_username=username
             )
         ):
@@ -215,7 +155,7 @@ class RegistrationForm(_ServiceErrorsMixin, forms.Form):
                 ValidationError(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate"),
             )
         email = cleaned.get("email")
-        if email and services.email_taken(email=email):
+        if email and selectors.email_taken(email=email):
             self.add_error(
                 "email",
                 ValidationError(str(DUPLICATE_EMAIL_MESSAGE), code="duplicate_email"),
@@ -253,7 +193,7 @@ class CorrectionForm(_ServiceErrorsMixin, forms.Form):
         if (
             omgevingscode
             and username
-            and services.processor_duplicate_exists(
+            and selectors.processor_duplicate_exists(
                 omgevingscode=omgevingscode, loket_username=username, exclude_pk=self.processor.pk
             )
         ):

@@ -131,3 +131,23 @@ def processor_latest_findings(processor: PayrollProcessor) -> list[Finding]:
         except (KeyError, TypeError, ValueError):
             logger.warning("processor %s: unreadable stored finding skipped", processor.pk)
     return findings
+
+
+def processor_duplicate_exists(
+    *, omgevingscode: str, loket_username: str, exclude_pk: int | None = None
+) -> bool:
+    """Whether this omgevingscode + gebruikersnaam is registered already (case-insensitively)."""
+    queryset = PayrollProcessor.objects.annotate(
+        oc=Lower("omgevingscode"), un=Lower("loket_username")
+    ).filter(oc=omgevingscode.strip().lower(), un=loket_username.strip().lower())
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.exists()
+
+
+def email_taken(*, email: str, exclude_pk: int | None = None) -> bool:
+    """Whether a processor is registered with this e-mail address (case-insensitively)."""
+    queryset = PayrollProcessor.objects.filter(email__iexact=email.strip())
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.exists()

@@ -3,7 +3,7 @@
 A processor gets an account when a.s.r. confirms its registration; the confirmation mail holds a
 one-time link (:func:`activate`) to set the portal password. It then logs in with its e-mail
 address. Repeated failed logins lock the e-mail address (and, more loosely, the client address)
-out for ``LOGIN_LOCKOUT_SECONDS``; the counters live in Redis (``onboarding.limits``).
+out for ``LOGIN_LOCKOUT_SECONDS`` (:func:`onboarding.services.accounts.login_attempt`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -28,7 +27,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onboarding import limits, selectors, services
+from onboarding import selectors, services
 from onboarding.forms import CorrectionForm
 from onboarding.http import client_ip, rate_limited_response
 from onboarding.models import PayrollProcessor
@@ -107,10 +106,9 @@ def _locked_out(request: HttpRequest, form: LoginForm, limited: RateLimited) -> 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Log in with e-mail address and password.
+    """Log in with e-mail address and password (the lockout: ``services.login_attempt``).
 
-    The answer never tells whether an e-mail address is registered: an unknown address costs
-    the same password hash, gets the same message and counts towards the same lockout.
+    An unknown address gets the same message as a wrong password.
     """
     if request.method != "POST":
         return render(
@@ -119,33 +117,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST)
     if not form.is_valid():
         return render(request, "onboarding/login.html", {"form": form, "next": _safe_next(request)})
-    email = form.cleaned_data["email"].strip()
-    password = form.cleaned_data["password"]
-    address = client_ip(request)
     try:
-        limits.login_check_not_locked(email, address)
+        user = services.login_attempt(
+            request=request,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            client_ip=client_ip(request),
+        )
     except RateLimited as limited:
         return _locked_out(request, form, limited)
-
-    processor = (
-        PayrollProcessor.objects.select_related("user")
-        .filter(email__iexact=email, user__isnull=False)
-        .first()
-    )
-    user = None
-    if processor is not None:
-        user = authenticate(request, username=processor.user.username, password=password)
-    else:
-        make_password(password)  # the same work as a real check: no timing oracle
     if user is None:
-        try:
-            limits.login_failure(email, address)
-        except RateLimited as limited:
-            return _locked_out(request, form, limited)
         form.add_error(None, INVALID_LOGIN_MESSAGE)
         return render(request, "onboarding/login.html", {"form": form, "next": _safe_next(request)})
-    login(request, user)
-    limits.login_success(email)
     return HttpResponseRedirect(_safe_next(request))
 
 

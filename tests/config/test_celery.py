@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 
+from common import dispatch
 from config.celery import app
 
 
@@ -23,3 +25,10 @@ def test_time_limits_are_set_and_below_the_visibility_timeout():
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
     assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
+
+
+@pytest.mark.parametrize("entry", sorted(settings.CELERY_BEAT_SCHEDULE))
+def test_every_beat_schedule_entry_names_a_registered_task(entry):
+    name = settings.CELERY_BEAT_SCHEDULE[entry]["task"]
+
+    assert dispatch.task(name).name == name

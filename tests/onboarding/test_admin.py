@@ -492,3 +492,65 @@ def test_a_rejected_registration_shows_its_credentials_read_only(admin_client):
     assert 'name="new_password"' not in page
     assert 'name="omgevingscode"' not in page
     assert 'name="company_name"' in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("company_name", "Bedrijf\x07B.V.", "Dit veld bevat een onzichtbaar stuurteken"),
+        ("loket_username", "ws\nbenefits", "Dit veld moet op één regel staan"),
+        ("new_password", "geheim\x00", "Dit veld bevat een NUL-teken"),
+    ],
+)
+def test_the_admin_refuses_control_characters_with_the_portals_messages(
+    admin_client, field, value, message
+):
+    processor = PayrollProcessorFactory(check_passed=True, company_name="Oude Naam")
+    data = _change_form_data(admin_client, processor)
+    data[field] = value
+
+    response = admin_client.post(_change_url(processor), data)
+
+    assert response.status_code == 200
+    assert message in response.text
+    processor.refresh_from_db()
+    assert processor.company_name == "Oude Naam"
+
+
+def test_an_admin_edit_of_the_company_name_and_email_is_recorded_in_the_history(admin_client):
+    processor = PayrollProcessorFactory(
+        check_passed=True, company_name="Oude Naam", email="oud@example.nl"
+    )
+    data = _change_form_data(admin_client, processor)
+    data["company_name"] = "Nieuwe Naam B.V."
+    data["email"] = "nieuw@example.nl"
+
+    response = admin_client.post(_change_url(processor), data)
+
+    assert response.status_code == 302
+    processor.refresh_from_db()
+    assert (processor.company_name, processor.email) == ("Nieuwe Naam B.V.", "nieuw@example.nl")
+    change = processor.status_changes.get()
+    assert change.note == "bedrijfsnaam en e-mailadres gewijzigd"
+    assert change.actor_label == "medewerker admin"
+    assert change.actor.username == "admin"
+    assert change.from_status == change.to_status == Status.CHECK_PASSED
+
+
+def test_an_admin_edit_of_the_email_alone_names_only_the_email(admin_client):
+    processor = PayrollProcessorFactory(check_passed=True, email="oud@example.nl")
+    data = _change_form_data(admin_client, processor)
+    data["email"] = "nieuw@example.nl"
+
+    admin_client.post(_change_url(processor), data)
+
+    assert [c.note for c in processor.status_changes.all()] == ["e-mailadres gewijzigd"]
+
+
+def test_saving_the_change_form_unchanged_writes_no_history(admin_client):
+    processor = PayrollProcessorFactory(check_passed=True)
+
+    response = admin_client.post(_change_url(processor), _change_form_data(admin_client, processor))
+
+    assert response.status_code == 302
+    assert not processor.status_changes.exists()

@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from onboarding import services
-from onboarding.crypto import decrypt_secret
+from onboarding.crypto import decrypt_secret, encrypt_secret
 from onboarding.models import CheckAttempt, CheckOutcome, PayrollProcessor, Status
 from onboarding.ratelimit import RateLimited
+from onboarding.services import credential_check
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_a_claimed_check_is_not_run_by_a_second_worker(loket_settings):
         email="x@example.nl",
         omgevingscode="DEMO001",
         loket_username="ws-benefits",
-        loket_password_encrypted=services.encrypt_secret(DEMO_PASSWORD),
+        loket_password_encrypted=encrypt_secret(DEMO_PASSWORD),
         consent_at=timezone.now(),
         check_requested_at=timezone.now(),
         check_claimed_until=timezone.now() + dt.timedelta(minutes=5),
@@ -139,11 +140,11 @@ def test_a_result_for_credentials_changed_meanwhile_is_thrown_away(loket_setting
         email="x@example.nl",
         omgevingscode="DEMO001",
         loket_username="ws-zonder-team",
-        loket_password_encrypted=services.encrypt_secret(DEMO_PASSWORD),
+        loket_password_encrypted=encrypt_secret(DEMO_PASSWORD),
         consent_at=timezone.now(),
         check_requested_at=timezone.now(),
     )
-    claimed = services._claim(processor.pk)
+    claimed = credential_check._claim(processor.pk)
     attempt = CheckAttempt.objects.create(processor=processor, trigger="test")
     PayrollProcessor.objects.filter(pk=processor.pk).update(
         check_requested_at=timezone.now() + dt.timedelta(seconds=1)
@@ -152,7 +153,9 @@ def test_a_result_for_credentials_changed_meanwhile_is_thrown_away(loket_setting
     from tests.conftest import demo_credentials
 
     stale = diagnose(demo_credentials("ws-zonder-team"))
-    result = services._store(processor.pk, claimed.check_requested_at, attempt, stale, "test")
+    result = credential_check._store(
+        processor.pk, claimed.check_requested_at, attempt, stale, "test"
+    )
 
     processor.refresh_from_db()
     assert result.outcome is None
@@ -297,7 +300,7 @@ def test_the_sweep_enqueues_checks_that_never_ran(
         email="x@example.nl",
         omgevingscode="DEMO001",
         loket_username="ws-benefits",
-        loket_password_encrypted=services.encrypt_secret(DEMO_PASSWORD),
+        loket_password_encrypted=encrypt_secret(DEMO_PASSWORD),
         consent_at=timezone.now(),
         check_requested_at=timezone.now() - dt.timedelta(minutes=10),
     )

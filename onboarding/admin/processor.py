@@ -1,171 +1,34 @@
-"""The a.s.r. side: staff review, confirm or reject payroll-processor registrations.
-
-Every decision goes through ``onboarding.services`` (which records who made it); this module
-only shows data and routes actions. The Loket.nl password is never shown, not even encrypted and
-not as a hidden input: the change form has a write-only "Nieuw wachtwoord" field instead.
-Registrations come from the public form, so the admin cannot add them.
-"""
+"""``PayrollProcessorAdmin``: review, correct, confirm, reject, re-check, resend the mail."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from locket_client.diagnose import Finding
 from onboarding import services
-from onboarding.models import CheckAttempt, PayrollProcessor, Status, StatusChange
+from onboarding.admin.forms import PayrollProcessorForm, RejectForm
+from onboarding.admin.history import CheckAttemptInline, StatusChangeInline, render_findings
+from onboarding.models import PayrollProcessor, Status
 from onboarding.ratelimit import RateLimited
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_OMGEVINGSCODE = re.compile(r"[A-Za-z0-9_-]+")
 
 CONFIRM_PERMISSION = "onboarding.confirm_payrollprocessor"
 
-# Fields whose change means new Loket.nl credentials: saved only through the service, which
-# validates them, records the change and checks them again.
+# Fields whose change means new Loket.nl credentials (read-only once a registration is rejected).
 CREDENTIAL_FIELDS = ("omgevingscode", "loket_username")
-# Fields staff may correct directly (no effect on the check).
-DIRECT_FIELDS = ("company_name", "email")
 
 
 def _actor_label(request: HttpRequest) -> str:
     return f"medewerker {request.user}"
-
-
-def render_findings(data: Iterable[dict[str, object]] | None) -> SafeString:
-    """Stored findings as an HTML list: manual step + message, everything escaped."""
-    rows: list[tuple[str, str]] = []
-    for item in data or []:
-        try:
-            finding = Finding.from_dict(item)
-        except (KeyError, ValueError, TypeError):
-            rows.append(("?", str(item.get("code", item)) if isinstance(item, dict) else "?"))
-            continue
-        rows.append((finding.manual_step() or "-", finding.message()))
-    if not rows:
-        return format_html("{}", "-")
-    return format_html(
-        "<ul>{}</ul>", format_html_join("", "<li><strong>{}</strong>: {}</li>", rows)
-    )
-
-
-class PayrollProcessorForm(forms.ModelForm):
-    new_password = forms.CharField(
-        label=_("Nieuw wachtwoord"),
-        required=False,
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Het opgeslagen Loket.nl-wachtwoord wordt nooit getoond. Vul hier alleen een nieuw "
-            "wachtwoord in om het te vervangen; de controle bij Loket.nl loopt dan opnieuw."
-        ),
-    )
-
-    class Meta:
-        model = PayrollProcessor
-        fields = ("company_name", "email", "omgevingscode", "loket_username")
-
-    def _single_line(self, name: str) -> str:
-        value = self.cleaned_data.get(name, "")
-        if _CONTROL.search(value):
-            raise ValidationError(
-                _("Gebruik geen regeleinden, tabs of andere stuurtekens."), code="control"
-            )
-        return value
-
-    def clean_company_name(self) -> str:
-        return self._single_line("company_name").strip()
-
-    def clean_loket_username(self) -> str:
-        return self._single_line("loket_username").strip()
-
-    def clean_omgevingscode(self) -> str:
-        value = self._single_line("omgevingscode").strip()
-        if not _OMGEVINGSCODE.fullmatch(value):
-            raise ValidationError(
-                _("Een omgevingscode bestaat uit letters, cijfers, '-' en '_'."),
-                code="omgevingscode",
-            )
-        return value
-
-    def clean_new_password(self) -> str:
-        return self._single_line("new_password")
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reden van afwijzing"),
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
-        max_length=2000,
-        help_text=_("Deze reden staat in de e-mail aan de salarisverwerker."),
-    )
-
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the registration may see its history.
-        return request.user.has_perm("onboarding.view_payrollprocessor") or request.user.has_perm(
-            "onboarding.change_payrollprocessor"
-        )
-
-
-class StatusChangeInline(_ReadOnlyInline):
-    model = StatusChange
-    verbose_name_plural = _("geschiedenis")
-    fields = ("at", "from_status", "to_status", "actor_label", "note", "findings_display")
-    readonly_fields = fields
-    ordering = ("at", "id")
-
-    @admin.display(description=_("bevindingen"))
-    def findings_display(self, obj: StatusChange) -> SafeString:
-        return render_findings(obj.findings)
-
-
-class CheckAttemptInline(_ReadOnlyInline):
-    model = CheckAttempt
-    verbose_name_plural = _("controlepogingen")
-    fields = (
-        "started_at",
-        "finished_at",
-        "trigger",
-        "outcome",
-        "employer_count",
-        "findings_display",
-    )
-    readonly_fields = fields
-    ordering = ("-started_at", "-id")
-
-    @admin.display(description=_("bevindingen"))
-    def findings_display(self, obj: CheckAttempt) -> SafeString:
-        return render_findings(obj.findings)
 
 
 @admin.register(PayrollProcessor)
@@ -257,24 +120,20 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: PayrollProcessor, form: Any, change: bool
     ) -> None:
-        """Company name and e-mail are saved as they are; new Loket.nl details (or a new
-        password) go through ``services.credentials_update``, which re-runs the check."""
+        """Everything goes through ``services.processor_edit``, which records the change; new
+        Loket.nl details (or a new password) are checked again."""
         if not change:  # pragma: no cover - has_add_permission is False
             raise PermissionDenied
-        direct = [name for name in DIRECT_FIELDS if name in form.changed_data]
-        if direct:
-            obj.save(update_fields=[*direct, "updated_at"])
-        new_password = form.cleaned_data.get("new_password") or None
-        if new_password is None and not set(CREDENTIAL_FIELDS) & set(form.changed_data):
-            return
+        data = form.cleaned_data
         try:
-            services.credentials_update(
+            credentials_changed = services.processor_edit(
                 processor=obj,
-                omgevingscode=form.cleaned_data.get("omgevingscode", obj.omgevingscode),
-                loket_username=form.cleaned_data.get("loket_username", obj.loket_username),
-                loket_password=new_password,
-                client_ip=None,
-                actor=request.user,
+                company_name=data.get("company_name", obj.company_name),
+                email=data.get("email", obj.email),
+                omgevingscode=data.get("omgevingscode", obj.omgevingscode),
+                loket_username=data.get("loket_username", obj.loket_username),
+                loket_password=data.get("new_password") or None,
+                by=request.user,
                 actor_label=_actor_label(request),
             )
         except (ValidationError, RateLimited) as error:
@@ -285,7 +144,8 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
                 % {"reason": _error_text(error)},
                 messages.ERROR,
             )
-        else:
+            return
+        if credentials_changed:
             self.message_user(
                 request,
                 _("De nieuwe Loket.nl-gegevens zijn opgeslagen; de controle loopt opnieuw."),
@@ -424,40 +284,3 @@ def _error_text(error: ValidationError | RateLimited) -> str:
             "seconds": error.retry_after
         }
     return " ".join(error.messages)
-
-
-@admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
-    """The audit trail across all registrations, read-only."""
-
-    list_display = ("at", "processor", "from_status", "to_status", "actor_label", "note")
-    list_filter = ("to_status",)
-    search_fields = ("processor__company_name", "actor_label", "note")
-    date_hierarchy = "at"
-    list_select_related = ("processor",)
-    fields = ("processor", "at", "from_status", "to_status", "actor", "actor_label", "note")
-    readonly_fields = fields
-
-    @admin.display(description=_("bevindingen"))
-    def findings_display(self, obj: StatusChange) -> SafeString:
-        return render_findings(obj.findings)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return (*self.fields, "findings_display")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-admin.site.site_header = _("a.s.r. Salariskoppeling — beheer")
-admin.site.site_title = _("a.s.r. Salariskoppeling")
-admin.site.index_title = _("Aanmeldingen en koppelingen")

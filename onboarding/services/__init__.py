@@ -1,0 +1,70 @@
+"""Services: every change to a payroll-processor registration goes through here.
+
+Views, forms, admin actions and tasks hold no rules; they call one of these functions. Each
+records the state change it makes (:func:`~onboarding.services.history.record_status_change`)
+and hands work to Celery only after commit, by the task's registered name
+(:mod:`common.dispatch`, names in :mod:`onboarding.task_names`): no service imports a task.
+
+What lives where:
+
+- :mod:`~onboarding.services.registration`: the processor's side. Submit a registration,
+  correct its Loket.nl details, ask for the check again (also the daily re-check).
+- :mod:`~onboarding.services.credential_check`: the check itself (one worker per request,
+  findings stored, stale results thrown away) and the outbox sweep of checks never enqueued.
+- :mod:`~onboarding.services.review`: the a.s.r. side. Confirm, reject, correct (the admin's
+  change form), send the mail again.
+- :mod:`~onboarding.services.accounts`: the processor's portal account (activation, login with
+  its lockout).
+- :mod:`~onboarding.services.history`: the :class:`~onboarding.models.StatusChange` row every
+  service writes.
+
+The public functions are re-exported here: callers write ``services.registration_submit(...)``.
+"""
+
+from __future__ import annotations
+
+from onboarding.selectors import email_taken, processor_duplicate_exists
+from onboarding.services.accounts import login_attempt, registration_activate
+from onboarding.services.credential_check import (
+    CHECK_LEASE,
+    TEMPORARY_RETRY_SECONDS,
+    CheckResult,
+    check_run,
+    pending_checks_enqueue,
+)
+from onboarding.services.registration import (
+    DuplicateRegistration,
+    check_request,
+    credentials_update,
+    daily_recheck_request,
+    registration_submit,
+)
+from onboarding.services.review import (
+    CheckNotPassed,
+    mail_resend,
+    processor_edit,
+    registration_confirm,
+    registration_reject,
+)
+
+__all__ = [
+    "CHECK_LEASE",
+    "TEMPORARY_RETRY_SECONDS",
+    "CheckNotPassed",
+    "CheckResult",
+    "DuplicateRegistration",
+    "check_request",
+    "check_run",
+    "credentials_update",
+    "daily_recheck_request",
+    "email_taken",
+    "login_attempt",
+    "mail_resend",
+    "pending_checks_enqueue",
+    "processor_duplicate_exists",
+    "processor_edit",
+    "registration_activate",
+    "registration_confirm",
+    "registration_reject",
+    "registration_submit",
+]

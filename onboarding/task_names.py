@@ -1,0 +1,16 @@
+"""The registered names of onboarding's Celery tasks: the one place they are spelled.
+
+Services enqueue by these names through :mod:`common.dispatch` (they never import
+``onboarding.tasks``); the tasks declare themselves with them. The names are the ones the tasks
+have always been registered under, so the beat schedule (``config/settings.py``) and messages
+already in a broker still match. Import-free on purpose: anything may import it.
+"""
+
+CHECK_CREDENTIALS = "onboarding.tasks.check_credentials"
+RECHECK_PROCESSOR = "onboarding.tasks.recheck_processor"
+SWEEP_PENDING_CHECKS = "onboarding.tasks.sweep_pending_checks"
+NOTIFY_ASR_NEW_REGISTRATION = "onboarding.tasks.notify_asr_new_registration"
+SEND_RECEIVED_MAIL = "onboarding.tasks.send_received_mail"
+SEND_CONFIRMATION_MAIL = "onboarding.tasks.send_confirmation_mail"
+SEND_REJECTION_MAIL = "onboarding.tasks.send_rejection_mail"
+SEND_NEEDS_ATTENTION_MAIL = "onboarding.tasks.send_needs_attention_mail"
