@@ -91,3 +91,20 @@ class SingleLineField(SingleLineMixin, forms.CharField):
 
 class SingleLineEmailField(SingleLineMixin, forms.EmailField):
     pass
+
+
+class ServiceErrorsMixin:
+    """Put an error raised by a service next to the field it is about: a model's ``full_clean()``
+    errors by field name, a service error by its code (:attr:`SERVICE_ERROR_FIELDS`)."""
+
+    SERVICE_ERROR_FIELDS = {"duplicate": "loket_username", "duplicate_email": "email"}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        form: forms.Form = self  # type: ignore[assignment]
+        if hasattr(error, "error_dict"):
+            # From a model's full_clean(): keyed by model fields, not all of which are on the form.
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return
+        field = self.SERVICE_ERROR_FIELDS.get(getattr(error, "code", None) or "")
+        form.add_error(field if field in form.fields else None, error)

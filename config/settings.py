@@ -19,7 +19,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
+from employers import task_names as employer_tasks
 from locket_client.wsdl import WSDL_PATH
+from onboarding import task_names as onboarding_tasks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -196,13 +198,14 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", default=3, minimum=1)
 
 # --- periodic work (exactly one Celery beat) ----------------------------------------------------
+# The task names come from each app's task_names module (import-free), their one home.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-checks": {"task": "onboarding.tasks.sweep_pending_checks", "schedule": 60.0},
-    "sweep-pending-links": {"task": "employers.tasks.sweep_pending_links", "schedule": 60.0},
-    "send-due-digests": {"task": "employers.tasks.send_due_digests", "schedule": 60.0},
-    "sweep-unsent-mails": {"task": "employers.tasks.sweep_unsent_mails", "schedule": 600.0},
+    "sweep-pending-checks": {"task": onboarding_tasks.SWEEP_PENDING_CHECKS, "schedule": 60.0},
+    "sweep-pending-links": {"task": employer_tasks.SWEEP_PENDING_LINKS, "schedule": 60.0},
+    "send-due-digests": {"task": employer_tasks.SEND_DUE_DIGESTS, "schedule": 60.0},
+    "sweep-unsent-mails": {"task": employer_tasks.SWEEP_UNSENT_MAILS, "schedule": 600.0},
     "recheck-everything": {
-        "task": "employers.tasks.recheck_everything",
+        "task": employer_tasks.RECHECK_EVERYTHING,
         "schedule": crontab(hour=3, minute=15),
     },
 }

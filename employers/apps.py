@@ -10,4 +10,4 @@ class EmployersConfig(AppConfig):
     def ready(self) -> None:
         # Registers the tasks in every process, so common.dispatch finds them by name. Imported
         # here, not at the top: the tasks import models, which need the app registry ready.
-        from employers import tasks  # noqa: F401
+        from employers import tasks  # noqa: F401, PLC0415

@@ -24,13 +24,13 @@ from common.forms import (
     MAX_LENGTH_MESSAGE,
     NUL,
     SINGLE_LINE_MESSAGES,
+    ServiceErrorsMixin,
     SingleLineEmailField,
     SingleLineField,
     forbidden_character,
     refuse_nul,
 )
 from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
-from onboarding.forms import _ServiceErrorsMixin
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 
 MAX_TAX_NUMBERS = 20
@@ -202,7 +202,7 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= 18
 
 
-class EmployerRequestForm(_ServiceErrorsMixin, forms.Form):
+class EmployerRequestForm(ServiceErrorsMixin, forms.Form):
     """The employer asks for the salary link and chooses its payroll processor."""
 
     SERVICE_ERROR_FIELDS = SERVICE_ERROR_FIELDS

@@ -12,5 +12,5 @@ class OnboardingConfig(AppConfig):
         # worker's start-up hook, and the tasks in every process (common.dispatch finds them by
         # name). Imported here, not at the top: they import models, which need the app registry
         # to be ready, and ready() is the hook Django gives for exactly this.
-        from config import middleware  # noqa: F401
-        from onboarding import checks, signals, tasks  # noqa: F401
+        from config import middleware  # noqa: F401, PLC0415
+        from onboarding import checks, signals, tasks  # noqa: F401, PLC0415

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import SingleLineEmailField, SingleLineField
+from common.forms import ServiceErrorsMixin, SingleLineEmailField, SingleLineField
 from onboarding import selectors
 from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, DUPLICATE_EMAIL_MESSAGE, PayrollProcessor
 
@@ -74,23 +74,7 @@ def _password_field(*, required: bool, help_text: str) -> SingleLineField:
     )
 
 
-class _ServiceErrorsMixin:
-    """Put an error raised by a service next to the field it is about."""
-
-    SERVICE_ERROR_FIELDS = {"duplicate": "loket_username", "duplicate_email": "email"}
-
-    def add_service_error(self, error: ValidationError) -> None:
-        form: forms.Form = self  # type: ignore[assignment]
-        if hasattr(error, "error_dict"):
-            # From a model's full_clean(): keyed by model fields, not all of which are on the form.
-            for name, errors in error.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-            return
-        field = self.SERVICE_ERROR_FIELDS.get(getattr(error, "code", None) or "")
-        form.add_error(field if field in form.fields else None, error)
-
-
-class RegistrationForm(_ServiceErrorsMixin, forms.Form):
+class RegistrationForm(ServiceErrorsMixin, forms.Form):
     """Step 4 of the a.s.r. manual: the payroll processor's registration."""
 
     company_name = SingleLineField(
@@ -163,7 +147,7 @@ class RegistrationForm(_ServiceErrorsMixin, forms.Form):
         return cleaned
 
 
-class CorrectionForm(_ServiceErrorsMixin, forms.Form):
+class CorrectionForm(ServiceErrorsMixin, forms.Form):
     """The status page's "correct and check again": the Loket.nl credentials only. An empty
     password keeps the stored one, so a processor that only mistyped the omgevingscode does not
     have to type its password again."""

@@ -15,9 +15,8 @@ from employers.services.events import event
 from employers.services.linking import snapshot_problem
 from locket_client.errors import LoketError
 from locket_client.problems import ProblemCode
+from onboarding import task_names as onboarding_task_names
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
-
-RECHECK_PROCESSOR = "onboarding.tasks.recheck_processor"
 
 CALLS_PER_PROCESSOR = 4
 """Loket.nl calls a processor's daily re-check costs (credentials twice, links twice)."""
@@ -36,7 +35,7 @@ def recheck_everything_schedule() -> int:
     per_second = max(settings.LOKET_CALLS_PER_MINUTE / 60 / CALLS_PER_PROCESSOR, 0.01)
     for position, processor_id in enumerate(ids):
         countdown = int(position / per_second)
-        enqueue(RECHECK_PROCESSOR, processor_id, countdown=countdown)
+        enqueue(onboarding_task_names.RECHECK_PROCESSOR, processor_id, countdown=countdown)
         enqueue(task_names.RECHECK_LINKS, processor_id, countdown=countdown + 1)
     return len(ids)
 
