@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from celery import Task, current_app
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -58,3 +59,9 @@ def enqueue_on_commit(name: str, *args: object) -> None:
 def runs_in_process() -> bool:
     """Whether tasks run inside the caller (the embedded default: no broker, no beat)."""
     return bool(current_app.conf.task_always_eager)
+
+
+def retry_delay(seconds: float) -> int:
+    """A retry's countdown, capped at ``CELERY_MAX_RETRY_DELAY``: settings refuse a Redis
+    visibility timeout that is not above it, so no waiting task is ever handed out twice."""
+    return int(min(seconds, settings.CELERY_MAX_RETRY_DELAY))

@@ -152,11 +152,19 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=10)
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
-if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
-    raise ImproperlyConfigured(
-        "CELERY_VISIBILITY_TIMEOUT moet groter zijn dan CELERY_TASK_TIME_LIMIT, anders levert "
-        "Redis een taak die nog loopt opnieuw af."
-    )
+# The longest countdown of any retry or delayed task (every backoff is capped at it).
+CELERY_MAX_RETRY_DELAY = env_int("CELERY_MAX_RETRY_DELAY", default=1800, minimum=10)
+# Redis hands an unacknowledged message out again after the visibility timeout: a task still
+# running, or waiting for its countdown, would then run twice.
+for _name, _seconds, _what in (
+    ("CELERY_TASK_TIME_LIMIT", CELERY_TASK_TIME_LIMIT, "een taak die nog loopt"),
+    ("CELERY_MAX_RETRY_DELAY", CELERY_MAX_RETRY_DELAY, "een taak die op een nieuwe poging wacht"),
+):
+    if _seconds >= CELERY_VISIBILITY_TIMEOUT:
+        raise ImproperlyConfigured(
+            f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) moet groter zijn dan "
+            f"{_name} ({_seconds} s), anders levert Redis {_what} opnieuw af."
+        )
 
 # --- Loket.nl --------------------------------------------------------------------------------
 LOKET_SANDBOX_ENABLED = env_bool("LOKET_SANDBOX_ENABLED", default=DEBUG)
@@ -198,12 +206,22 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", default=3, minimum=1)
 
 # --- periodic work (exactly one Celery beat) ----------------------------------------------------
-# The task names come from each app's task_names module (import-free), their one home.
+# The task names come from each app's task_names module (import-free), their one home. The sweeps
+# run every SWEEP_SECONDS so that lost work, a killed worker's links and unsent mails are taken
+# up within a minute (each costs a few indexed queries); the digest gathers a minute of outcomes.
+SWEEP_SECONDS = 20.0
 CELERY_BEAT_SCHEDULE = {
-    "sweep-pending-checks": {"task": onboarding_tasks.SWEEP_PENDING_CHECKS, "schedule": 60.0},
-    "sweep-pending-links": {"task": employer_tasks.SWEEP_PENDING_LINKS, "schedule": 60.0},
+    "sweep-pending-checks": {
+        "task": onboarding_tasks.SWEEP_PENDING_CHECKS,
+        "schedule": SWEEP_SECONDS,
+    },
+    "sweep-registration-mails": {
+        "task": onboarding_tasks.SWEEP_UNSENT_MAILS,
+        "schedule": SWEEP_SECONDS,
+    },
+    "sweep-pending-links": {"task": employer_tasks.SWEEP_PENDING_LINKS, "schedule": SWEEP_SECONDS},
+    "sweep-unsent-mails": {"task": employer_tasks.SWEEP_UNSENT_MAILS, "schedule": SWEEP_SECONDS},
     "send-due-digests": {"task": employer_tasks.SEND_DUE_DIGESTS, "schedule": 60.0},
-    "sweep-unsent-mails": {"task": employer_tasks.SWEEP_UNSENT_MAILS, "schedule": 600.0},
     "recheck-everything": {
         "task": employer_tasks.RECHECK_EVERYTHING,
         "schedule": crontab(hour=3, minute=15),

@@ -156,12 +156,15 @@ class EmployerLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     registered_at = models.DateTimeField(default=timezone.now, editable=False)
-    # Outbox for the linking task (see onboarding's check for the same pattern).
+    # Outbox for the linking task (see onboarding's check for the same pattern): due since (or,
+    # after a retry's backoff, next due at) link_requested_at; a task working on the link holds
+    # a lease until link_claimed_until, so a killed worker's links are taken over once it ends.
     link_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    link_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the processor was told about this link's latest outcome (its digest mail), and when
-    # the employer was told its link is active (see employers.outbox).
+    # the employer was told its link is active (see employers.services.outbox).
     processor_notified_at = models.DateTimeField(
         _("salarisverwerker gemaild"), null=True, blank=True, editable=False
     )

@@ -4,17 +4,34 @@ Each task is registered under its name in :mod:`employers.task_names`."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 
+from common.dispatch import retry_delay
+from common.outbox import HELD_RETRIES, HELD_RETRY_SECONDS, RowsHeld
 from employers import services, task_names
 from employers.services import outbox, sweeps
 from onboarding.models import PayrollProcessor
 
 MAX_LINK_RETRIES = 6
 
+# A refused or unreachable mail server (smtplib's errors are OSErrors): retried with backoff,
+# then the sweep carries on. Rows another transaction held: tried again in a few seconds.
+MAIL_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.CELERY_MAX_RETRY_DELAY,
+    "max_retries": 5,
+}
+
 
 def _backoff(retries: int) -> int:
-    return min(60 * 2**retries, 1800)
+    """1, 2, 4, ... minutes, capped at ``CELERY_MAX_RETRY_DELAY``."""
+    return retry_delay(60 * 2**retries)
+
+
+def _retry_held(task: Task, held: RowsHeld, *, args: tuple[object, ...] | None = None) -> Exception:
+    return task.retry(args=args, countdown=HELD_RETRY_SECONDS, max_retries=HELD_RETRIES, exc=held)
 
 
 @shared_task(
@@ -51,7 +68,8 @@ def check_request_visibility(self, request_id: int) -> str:
 
 @shared_task(name=task_names.SWEEP_PENDING_LINKS)
 def sweep_pending_links() -> dict[str, int]:
-    """Every minute: linking tasks and visibility checks that were lost or gave up."""
+    """Every 20 seconds: linking tasks and visibility checks that were lost, gave up, or whose
+    worker was killed (its lease ran out)."""
     return {
         "links": sweeps.pending_links_enqueue(),
         "visibility_checks": sweeps.visibility_checks_enqueue(),
@@ -66,14 +84,14 @@ def send_due_digests() -> int:
 
 @shared_task(name=task_names.SWEEP_UNSENT_MAILS)
 def sweep_unsent_mails() -> dict[str, int]:
-    """Every ten minutes: mails still due long after their moment."""
+    """Every 20 seconds: mails still due a while after their moment."""
     return sweeps.unsent_mails_enqueue()
 
 
 @shared_task(name=task_names.RECHECK_EVERYTHING)
-def recheck_everything() -> int:
+def recheck_everything(after_pk: int = 0) -> int:
     """Daily: every confirmed processor's credentials and every active link, spread out."""
-    return services.recheck_everything_schedule()
+    return services.recheck_everything_schedule(after_pk=after_pk)
 
 
 @shared_task(name=task_names.RECHECK_LINKS, acks_late=True)
@@ -84,38 +102,32 @@ def recheck_links(processor_id: int) -> int | None:
     return services.links_recheck(processor=processor, trigger="dagelijkse hercontrole")
 
 
-@shared_task(
-    name=task_names.SEND_REQUEST_MAILS, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
-def send_request_mails(request_id: int) -> bool:
-    return outbox.request_mails_send(request_id=request_id)
+@shared_task(name=task_names.SEND_REQUEST_MAILS, bind=True, **MAIL_RETRY)
+def send_request_mails(self: Task, request_id: int) -> bool:
+    try:
+        return outbox.request_mails_send(request_id=request_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
 
 
-@shared_task(
-    name=task_names.SEND_REQUEST_PROBLEM_MAIL,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_request_problem_mail(request_id: int) -> bool:
-    return outbox.request_problem_mail_send(request_id=request_id)
+@shared_task(name=task_names.SEND_REQUEST_PROBLEM_MAIL, bind=True, **MAIL_RETRY)
+def send_request_problem_mail(self: Task, request_id: int) -> bool:
+    try:
+        return outbox.request_problem_mail_send(request_id=request_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
 
 
-@shared_task(
-    name=task_names.SEND_LINK_ACTIVE_MAILS,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def send_link_active_mails(link_ids: list[int]) -> int:
-    return outbox.link_active_mails_send(link_ids=link_ids)
+@shared_task(name=task_names.SEND_LINK_ACTIVE_MAILS, bind=True, **MAIL_RETRY)
+def send_link_active_mails(self: Task, link_ids: list[int]) -> int:
+    try:
+        return outbox.link_active_mails_send(link_ids=link_ids)
+    except RowsHeld as held:
+        # The others went out; only the held links are tried again.
+        raise _retry_held(self, held, args=(held.ids,)) from None
 
 
-@shared_task(
-    name=task_names.SEND_PROCESSOR_DIGEST,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name=task_names.SEND_PROCESSOR_DIGEST, **MAIL_RETRY)
 def send_processor_digest(processor_id: int) -> int:
+    # Links another transaction held stay untold; the beat's next digest (a minute) takes them.
     return outbox.processor_digest_send(processor_id=processor_id)

@@ -101,6 +101,13 @@ class PayrollProcessor(models.Model):
     check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     check_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     check_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The outbox of the registration's mails (onboarding.services.outbox): each is due since the
+    # time in its column, and the column is emptied in the transaction that sends the mail.
+    received_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    asr_notice_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The mail of the current status (confirmation, rejection, needs attention), also when staff
+    # send it again.
+    status_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(_("laatste controle"), null=True, blank=True, editable=False)
     check_findings = models.JSONField(default=list, blank=True, editable=False)
     check_employer_count = models.PositiveIntegerField(null=True, blank=True, editable=False)

@@ -9,6 +9,7 @@ already in a broker still match. Import-free on purpose: anything may import it.
 CHECK_CREDENTIALS = "onboarding.tasks.check_credentials"
 RECHECK_PROCESSOR = "onboarding.tasks.recheck_processor"
 SWEEP_PENDING_CHECKS = "onboarding.tasks.sweep_pending_checks"
+SWEEP_UNSENT_MAILS = "onboarding.tasks.sweep_unsent_mails"
 NOTIFY_ASR_NEW_REGISTRATION = "onboarding.tasks.notify_asr_new_registration"
 SEND_RECEIVED_MAIL = "onboarding.tasks.send_received_mail"
 SEND_CONFIRMATION_MAIL = "onboarding.tasks.send_confirmation_mail"

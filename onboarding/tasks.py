@@ -7,13 +7,26 @@ enqueue by (:mod:`common.dispatch`).
 
 from __future__ import annotations
 
-from celery import shared_task
+from collections.abc import Callable
 
-from onboarding import emails, services, task_names
+from celery import Task, shared_task
+from django.conf import settings
+
+from common.dispatch import retry_delay
+from common.outbox import HELD_RETRIES, HELD_RETRY_SECONDS, RowsHeld
+from onboarding import services, task_names
 from onboarding.models import CheckOutcome
+from onboarding.services import outbox
 
 MAX_CHECK_RETRIES = 6
-MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+# A refused or unreachable mail server (smtplib's errors are OSErrors): retried with backoff,
+# then the sweep carries on.
+MAIL_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": settings.CELERY_MAX_RETRY_DELAY,
+    "max_retries": 5,
+}
 
 
 @shared_task(
@@ -25,9 +38,9 @@ def check_credentials(self, processor_id: int) -> str | None:
     )
     result = services.check_run(processor_id=processor_id, trigger=trigger)
     if result.outcome is CheckOutcome.TEMPORARY and self.request.retries < self.max_retries:
-        # Backoff: 1, 2, 4, ... minutes, capped at 30. After the cap, the sweep carries on.
+        # Backoff: 1, 2, 4, ... minutes, capped at CELERY_MAX_RETRY_DELAY. Then the sweep.
         countdown = min(result.retry_in or 60, 60) * (2**self.request.retries)
-        raise self.retry(countdown=min(countdown, 1800))
+        raise self.retry(countdown=retry_delay(countdown))
     return result.outcome
 
 
@@ -42,26 +55,41 @@ def sweep_pending_checks() -> int:
     return services.pending_checks_enqueue()
 
 
-@shared_task(name=task_names.NOTIFY_ASR_NEW_REGISTRATION, **MAIL_RETRY)
-def notify_asr_new_registration(processor_id: int) -> None:
-    emails.send_asr_notification(processor_id=processor_id)
+@shared_task(name=task_names.SWEEP_UNSENT_MAILS)
+def sweep_unsent_mails() -> dict[str, int]:
+    """Every 20 seconds (the beat): registration mails still due a while after their moment."""
+    return outbox.unsent_mails_enqueue()
 
 
-@shared_task(name=task_names.SEND_RECEIVED_MAIL, **MAIL_RETRY)
-def send_received_mail(processor_id: int) -> None:
-    emails.send_received(processor_id=processor_id)
+def _send_or_retry(task: Task, send: Callable[..., bool], processor_id: int) -> bool:
+    try:
+        return send(processor_id=processor_id)
+    except RowsHeld:
+        raise task.retry(countdown=HELD_RETRY_SECONDS, max_retries=HELD_RETRIES) from None
 
 
-@shared_task(name=task_names.SEND_CONFIRMATION_MAIL, **MAIL_RETRY)
-def send_confirmation_mail(processor_id: int) -> None:
-    emails.send_confirmation(processor_id=processor_id)
+@shared_task(name=task_names.NOTIFY_ASR_NEW_REGISTRATION, bind=True, **MAIL_RETRY)
+def notify_asr_new_registration(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.asr_notice_send, processor_id)
 
 
-@shared_task(name=task_names.SEND_REJECTION_MAIL, **MAIL_RETRY)
-def send_rejection_mail(processor_id: int) -> None:
-    emails.send_rejection(processor_id=processor_id)
+@shared_task(name=task_names.SEND_RECEIVED_MAIL, bind=True, **MAIL_RETRY)
+def send_received_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.received_mail_send, processor_id)
 
 
-@shared_task(name=task_names.SEND_NEEDS_ATTENTION_MAIL, **MAIL_RETRY)
-def send_needs_attention_mail(processor_id: int) -> None:
-    emails.send_needs_attention(processor_id=processor_id)
+# Three names for one sender: the mail of the current status. The names stay apart so that the
+# worker's log says which mail was meant, and messages queued under them are still understood.
+@shared_task(name=task_names.SEND_CONFIRMATION_MAIL, bind=True, **MAIL_RETRY)
+def send_confirmation_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.status_mail_send, processor_id)
+
+
+@shared_task(name=task_names.SEND_REJECTION_MAIL, bind=True, **MAIL_RETRY)
+def send_rejection_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.status_mail_send, processor_id)
+
+
+@shared_task(name=task_names.SEND_NEEDS_ATTENTION_MAIL, bind=True, **MAIL_RETRY)
+def send_needs_attention_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.status_mail_send, processor_id)

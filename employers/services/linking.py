@@ -14,9 +14,11 @@ redelivered task decides the chunk again.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,6 +46,16 @@ from onboarding.models import PayrollProcessor
 
 TASK_CHUNK = 200
 """Links per linking task: one Loket.nl snapshot serves a whole chunk."""
+
+
+def link_lease() -> dt.timedelta:
+    """How long a linking task owns the pending links it works on: two Loket.nl calls at their
+    timeout. A worker killed mid-chunk leaves a lease that expires this soon, and the sweep
+    (every 20 s) hands the chunk to another worker: recovery within a minute, whatever Redis's
+    visibility timeout. A task still alive past it only loses a race it would have won anyway:
+    the rows are claimed with SKIP LOCKED and acted on once."""
+    return dt.timedelta(seconds=min(2 * settings.LOKET_TIMEOUT, settings.CELERY_TASK_TIME_LIMIT))
+
 
 Problem = tuple[ProblemCode, str]
 """A problem code and its detail."""
@@ -81,6 +93,11 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     Idempotent per link (row claimed with SKIP LOCKED, acted on only while pending). Temporary
     trouble at Loket.nl changes nothing and asks for a retry.
     """
+    # The lease first (committed at once): a worker killed from here on leaves links the sweep
+    # takes over when it expires.
+    EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING).update(
+        link_claimed_until=timezone.now() + link_lease()
+    )
     pending = list(
         EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING)
         .order_by()  # the model's ordering would leak into DISTINCT and repeat processors
@@ -115,6 +132,11 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
         skipped += missed
         if done or failed:
             notify.add(processor_id)
+    # Links left pending (Loket.nl down for their processor) are free again: the task defers
+    # them for its retry, or, out of retries, leaves them to the sweep.
+    EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING).update(
+        link_claimed_until=None
+    )
     if activated:
         enqueue_on_commit(task_names.SEND_LINK_ACTIVE_MAILS, activated)
     for processor_id in notify:
@@ -158,6 +180,7 @@ def _activate_chunk(
                 problem_detail=detail,
                 checked_at=now,
                 link_requested_at=None,
+                link_claimed_until=None,
                 activated_at=now if is_active else None,
                 **({"employer_notified_at": None} if is_active else {}),
             )
@@ -231,8 +254,16 @@ def link_recheck_request(
         )
         locked.status = LinkStatus.PENDING
         locked.link_requested_at = timezone.now()
+        locked.link_claimed_until = None
         locked.processor_notified_at = None
-        locked.save(update_fields=["status", "link_requested_at", "processor_notified_at"])
+        locked.save(
+            update_fields=[
+                "status",
+                "link_requested_at",
+                "link_claimed_until",
+                "processor_notified_at",
+            ]
+        )
         # The processor asks again because it fixed something in Loket.nl: ask Loket.nl afresh.
         snapshot_forget(locked.processor)
         enqueue_links([locked.pk])

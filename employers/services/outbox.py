@@ -11,8 +11,10 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest.
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
-LOCKED``) and marks it sent: a task delivered twice, or the sweep's copy of a task still on its
-way, finds nothing due; a send that fails rolls back and the mail stays due. A worker killed
+LOCKED``, :func:`common.outbox.hold`) and marks it sent: a task delivered twice, or the sweep's
+copy of a task still on its way, finds nothing due; a send that fails rolls back and the mail
+stays due. A row another transaction holds at that moment raises
+:class:`~common.outbox.RowsHeld`, and the task tries it again a few seconds later. A worker killed
 after the mail server accepted a mail but before the commit sends it again: a duplicate mail
 is better than a lost one. The sweeps that hand lost work to Celery again are in
 :mod:`employers.services.sweeps`.
@@ -22,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from common.outbox import RowsHeld, hold
 from employers import emails
 from employers.models import EmployerLink, EmployerRequest, LinkStatus
 from employers.services.digests import processor_digest_claim
@@ -38,7 +40,7 @@ from employers.services.digests import processor_digest_claim
 def links_defer(*, link_ids: Sequence[int], seconds: int) -> None:
     """A linking task retries in ``seconds`` (Loket.nl was down): the sweep leaves it alone."""
     EmployerLink.objects.filter(pk__in=list(link_ids), status=LinkStatus.PENDING).update(
-        link_requested_at=timezone.now() + dt.timedelta(seconds=seconds)
+        link_requested_at=timezone.now() + dt.timedelta(seconds=seconds), link_claimed_until=None
     )
 
 
@@ -55,7 +57,7 @@ def visibility_defer(*, request_id: int, seconds: int) -> None:
 def request_mails_send(*, request_id: int) -> bool:
     """The employer's confirmation and the processor's notice, once."""
     with transaction.atomic():
-        held = _hold(EmployerRequest.objects.filter(pk=request_id, mails_sent_at__isnull=True))
+        held = _hold_one(EmployerRequest.objects.filter(pk=request_id, mails_sent_at__isnull=True))
         if not held:
             return False
         emails.send_request_received(request_id=request_id)
@@ -66,7 +68,7 @@ def request_mails_send(*, request_id: int) -> bool:
 def request_problem_mail_send(*, request_id: int) -> bool:
     """The processor's mail about a request its web-service user cannot see, once per problem."""
     with transaction.atomic():
-        held = _hold(
+        held = _hold_one(
             EmployerRequest.objects.filter(pk=request_id, problem_mailed_at__isnull=True).exclude(
                 problem_code=""
             )
@@ -79,9 +81,11 @@ def request_problem_mail_send(*, request_id: int) -> bool:
 
 
 def link_active_mails_send(*, link_ids: Sequence[int]) -> int:
-    """Each employer whose link became active, once. Returns how many links were mailed."""
+    """Each employer whose link became active, once. Returns how many links were mailed; raises
+    :class:`~common.outbox.RowsHeld` naming the links another transaction held (after the
+    others were sent and marked)."""
     with transaction.atomic():
-        ids = _hold(
+        ids, others = hold(
             EmployerLink.objects.filter(
                 pk__in=list(link_ids),
                 status=LinkStatus.ACTIVE,
@@ -92,6 +96,8 @@ def link_active_mails_send(*, link_ids: Sequence[int]) -> int:
         if ids:
             emails.send_links_active(link_ids=ids)
             EmployerLink.objects.filter(pk__in=ids).update(employer_notified_at=timezone.now())
+    if others:
+        raise RowsHeld(others)
     return len(ids)
 
 
@@ -103,7 +109,10 @@ def processor_digest_send(*, processor_id: int) -> int:
     return len(active) + len(problem)
 
 
-def _hold(rows: QuerySet[Any]) -> list[int]:
-    return list(
-        rows.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)
-    )
+def _hold_one(due: QuerySet[EmployerRequest]) -> bool:
+    """Whether this transaction now holds the (one) due row; raises
+    :class:`~common.outbox.RowsHeld` when another transaction holds it."""
+    mine, others = hold(due)
+    if others:
+        raise RowsHeld(others)
+    return bool(mine)

@@ -3,6 +3,8 @@ under the Loket.nl call budget."""
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -22,22 +24,31 @@ CALLS_PER_PROCESSOR = 4
 """Loket.nl calls a processor's daily re-check costs (credentials twice, links twice)."""
 
 
-def recheck_everything_schedule() -> int:
+def recheck_everything_schedule(*, after_pk: int = 0) -> int:
     """Enqueue the daily re-check of every confirmed processor: its credentials, then its links.
 
     The calls go out as separate tasks with increasing countdowns so that the run stays under
     ``LOKET_CALLS_PER_MINUTE`` (the limiter enforces it too: an over-budget check just retries).
-    Returns how many processors were scheduled.
+    No countdown reaches ``CELERY_MAX_RETRY_DELAY`` (Redis would hand a task waiting longer than
+    its visibility timeout out twice): the processors that do not fit in that window are left to
+    a continuation of this schedule, enqueued to start when the window ends, from the processor
+    after the last one scheduled (``after_pk``). Returns how many processors were scheduled.
     """
-    ids = list(
-        PayrollProcessor.objects.filter(status__in=CONFIRMED_STATES).values_list("pk", flat=True)
-    )
     per_second = max(settings.LOKET_CALLS_PER_MINUTE / 60 / CALLS_PER_PROCESSOR, 0.01)
-    for position, processor_id in enumerate(ids):
-        countdown = int(position / per_second)
+    window = max(settings.CELERY_MAX_RETRY_DELAY - 1, 1)
+    fits = max(math.ceil(window * per_second), 1)  # positions whose countdown < window
+    ids = list(
+        PayrollProcessor.objects.filter(status__in=CONFIRMED_STATES, pk__gt=after_pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: fits + 1]
+    )
+    for position, processor_id in enumerate(ids[:fits]):
+        countdown = min(int(position / per_second), window - 1)
         enqueue(onboarding_task_names.RECHECK_PROCESSOR, processor_id, countdown=countdown)
         enqueue(task_names.RECHECK_LINKS, processor_id, countdown=countdown + 1)
-    return len(ids)
+    if len(ids) > fits:
+        enqueue(task_names.RECHECK_EVERYTHING, ids[fits - 1], countdown=window)
+    return min(len(ids), fits)
 
 
 def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:

@@ -4,12 +4,20 @@ enqueueing, a task that used up its retries, a mail server that refused).
 Each sweep reads the outbox columns described in :mod:`employers.services.outbox` and enqueues
 by task name; a copy of a task still on its way costs one query and does nothing, because every
 task claims its rows before acting.
+
+The beat runs them every 20 seconds, so nothing waits more than about a minute: a lost task is
+resent after :data:`GRACE`, a killed worker's links once its lease ends
+(:func:`~employers.services.linking.link_lease`), a mail after :data:`MAIL_GRACE`. The beat skips
+its runs while Redis is down; each sweep reads the database afresh, so the first run after
+Redis is back catches up on everything, and a sweep that cannot reach the broker leaves every
+row as it found it (due) and raises.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 
 from common.dispatch import enqueue
@@ -17,34 +25,41 @@ from employers import task_names
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services.linking import TASK_CHUNK
 
-GRACE = dt.timedelta(minutes=2)
+GRACE = dt.timedelta(seconds=30)
 """How long a task handed to Celery after commit may take to start before the sweep resends it."""
 
-REARM = dt.timedelta(minutes=10)
+REARM = dt.timedelta(minutes=2)
 """After the sweep resent a task, how long before it may resend it again (the copy may wait
-behind a long queue; it must not be joined by a new copy every minute)."""
+behind a long queue; it must not be joined by a new copy on every run)."""
 
-MAIL_GRACE = dt.timedelta(minutes=10)
-"""How long a mail may be due before the mail sweep (every ten minutes) sends it again."""
+MAIL_GRACE = dt.timedelta(seconds=30)
+"""How long a mail may be due (its task on its way) before the sweep sends it again."""
 
 
 def pending_links_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
-    """Links pending for a while with no linking task on its way: one task per chunk again."""
+    """Pending links with no linking task on its way (none started within ``older_than``), or
+    whose task's lease ran out (its worker was killed): one task per chunk again."""
     now = timezone.now()
     ids = list(
-        EmployerLink.objects.filter(
-            status=LinkStatus.PENDING, link_requested_at__lt=now - older_than
+        EmployerLink.objects.filter(status=LinkStatus.PENDING)
+        .filter(
+            Q(link_claimed_until__isnull=True, link_requested_at__lt=now - older_than)
+            | Q(link_claimed_until__lt=now)
         )
-        .order_by("link_requested_at")
+        .order_by("link_requested_at", "pk")
         .values_list("pk", flat=True)
     )
     for start in range(0, len(ids), TASK_CHUNK):
         chunk = ids[start : start + TASK_CHUNK]
         # Re-armed first: the task may finish (or defer itself) before the enqueue returns.
-        EmployerLink.objects.filter(pk__in=chunk, status=LinkStatus.PENDING).update(
-            link_requested_at=now + REARM
-        )
-        enqueue(task_names.LINK_EMPLOYERS, chunk)
+        rearmed = EmployerLink.objects.filter(pk__in=chunk, status=LinkStatus.PENDING)
+        rearmed.update(link_requested_at=now + REARM, link_claimed_until=None)
+        try:
+            enqueue(task_names.LINK_EMPLOYERS, chunk)
+        except Exception:
+            # Broker down: the rest stays due for the next run, and so does this chunk.
+            rearmed.update(link_requested_at=now - older_than)
+            raise
     return len(ids)
 
 
@@ -58,10 +73,16 @@ def visibility_checks_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
         .order_by("visibility_due_at")
         .values_list("pk", flat=True)
     )
-    # Re-armed first: the check may finish before the enqueue returns.
-    EmployerRequest.objects.filter(pk__in=ids).update(visibility_due_at=now + REARM)
     for request_id in ids:
-        enqueue(task_names.CHECK_REQUEST_VISIBILITY, request_id)
+        # Re-armed first: the check may finish before the enqueue returns.
+        rearmed = EmployerRequest.objects.filter(pk=request_id, visibility_due_at__isnull=False)
+        rearmed.update(visibility_due_at=now + REARM)
+        try:
+            enqueue(task_names.CHECK_REQUEST_VISIBILITY, request_id)
+        except Exception:
+            # Broker down: this one and the rest stay due for the next run.
+            rearmed.update(visibility_due_at=now - older_than)
+            raise
     return len(ids)
 
 

@@ -15,6 +15,8 @@ What lives where:
   change form), send the mail again.
 - :mod:`~onboarding.services.accounts`: the processor's portal account (activation, login with
   its lockout).
+- :mod:`~onboarding.services.outbox`: the registration's mails, each sent once, and the sweep
+  that hands lost ones to Celery again.
 - :mod:`~onboarding.services.history`: the :class:`~onboarding.models.StatusChange` row every
   service writes.
 
@@ -26,7 +28,6 @@ from __future__ import annotations
 from onboarding.selectors import email_taken, processor_duplicate_exists
 from onboarding.services.accounts import login_attempt, registration_activate
 from onboarding.services.credential_check import (
-    CHECK_LEASE,
     TEMPORARY_RETRY_SECONDS,
     CheckResult,
     check_run,
@@ -48,7 +49,6 @@ from onboarding.services.review import (
 )
 
 __all__ = [
-    "CHECK_LEASE",
     "TEMPORARY_RETRY_SECONDS",
     "CheckNotPassed",
     "CheckResult",

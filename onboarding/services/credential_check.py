@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,8 +25,16 @@ from onboarding.models import (
 )
 from onboarding.services.history import record_status_change
 
-CHECK_LEASE = dt.timedelta(minutes=5)
-"""How long a worker owns a running check; longer than the Loket.nl timeout times two calls."""
+
+def check_lease() -> dt.timedelta:
+    """How long a worker owns a running check: its two Loket.nl calls at their timeout, and a
+    margin. A worker killed mid-check leaves a lease that expires this soon; the sweep then
+    hands the check out again."""
+    return dt.timedelta(seconds=2 * settings.LOKET_TIMEOUT + 15)
+
+
+GRACE = dt.timedelta(seconds=30)
+"""How long a requested check may wait (its task on its way) before the sweep resends it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +53,7 @@ def _claim(processor_id: int) -> PayrollProcessor | None:
             Q(check_retry_at__isnull=True) | Q(check_retry_at__lte=now + dt.timedelta(seconds=5))
         )
         .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lt=now))
-        .update(check_claimed_until=now + CHECK_LEASE)
+        .update(check_claimed_until=now + check_lease())
     )
     if not claimed:
         return None
@@ -143,6 +152,8 @@ def _store(
         processor.check_findings = findings
         processor.check_employer_count = diagnosis.employer_count
         processor.status = _next_status(processor, passed=outcome is CheckOutcome.PASSED)
+        if previous != Status.NEEDS_ATTENTION and processor.status == Status.NEEDS_ATTENTION:
+            processor.status_mail_due_at = now
         processor.save()
         record_status_change(
             processor,
@@ -165,7 +176,7 @@ def _next_status(processor: PayrollProcessor, *, passed: bool) -> str:
     return Status.CHECK_PASSED if passed else Status.CHECK_FAILED
 
 
-def pending_checks_enqueue(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+def pending_checks_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
     """The outbox sweep: enqueue every check that was requested but never ran (broker down at
     the time) or whose retry is due. Returns how many were enqueued; a broker error raises, so
     the beat run fails visibly and is repeated."""

@@ -60,6 +60,8 @@ def registration_submit(
         status=Status.SUBMITTED,
         check_requested_at=now,
         consent_at=now,
+        received_mail_due_at=now,
+        asr_notice_due_at=now,
     )
     processor.full_clean(exclude=["loket_password_encrypted"])
     try:

@@ -13,6 +13,7 @@ from common.dispatch import enqueue_on_commit
 from onboarding import task_names
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status
 from onboarding.services.history import normalise, record_status_change
+from onboarding.services.outbox import status_mail_task
 from onboarding.services.registration import credentials_update
 
 
@@ -33,6 +34,7 @@ def registration_confirm(*, processor: PayrollProcessor, by: AbstractBaseUser) -
         previous = locked.status
         locked.status = Status.CONFIRMED
         locked.confirmed_at = timezone.now()
+        locked.status_mail_due_at = locked.confirmed_at
         if locked.user_id is None:
             user_model = get_user_model()
             user = user_model(username=f"salarisverwerker-{locked.pk}", email=locked.email)
@@ -58,6 +60,7 @@ def registration_reject(
         previous = locked.status
         locked.status = Status.REJECTED
         locked.rejection_reason = reason
+        locked.status_mail_due_at = timezone.now()
         locked.check_requested_at = None
         locked.check_retry_at = None
         locked.save()
@@ -69,16 +72,14 @@ def registration_reject(
 
 
 def mail_resend(*, processor: PayrollProcessor) -> str:
-    """Send the mail that belongs to the current state again; returns the task's name."""
-    if processor.status == Status.REJECTED:
-        name = task_names.SEND_REJECTION_MAIL
-    elif processor.status == Status.CONFIRMED:
-        name = task_names.SEND_CONFIRMATION_MAIL
-    elif processor.status == Status.NEEDS_ATTENTION:
-        name = task_names.SEND_NEEDS_ATTENTION_MAIL
-    else:
+    """Send the mail that belongs to the current state again (through the outbox, so it is not
+    lost when the broker is down); returns the task's name."""
+    name = status_mail_task(processor.status)
+    if name is None:
         raise ValidationError(_("In deze status hoort geen e-mail bij de aanmelding."))
-    enqueue_on_commit(name, processor.pk)
+    with transaction.atomic():
+        PayrollProcessor.objects.filter(pk=processor.pk).update(status_mail_due_at=timezone.now())
+        enqueue_on_commit(name, processor.pk)
     return name
 
 

@@ -57,6 +57,7 @@ _VARIABLES = {
     "LOG_LEVEL",
     "CELERY_TASK_TIME_LIMIT",
     "CELERY_VISIBILITY_TIMEOUT",
+    "CELERY_MAX_RETRY_DELAY",
 }
 
 
@@ -106,3 +107,35 @@ def test_production_has_no_sandbox_unless_explicitly_enabled():
 
     assert off.returncode != 0
     assert on.returncode == 0, on.stderr
+
+
+def test_a_visibility_timeout_not_above_the_longest_retry_delay_stops_start_up_saying_so():
+    """Redis hands a task waiting for its retry out again after the visibility timeout: a
+    retry delay of 1,800 s (the default) with a timeout of 600 s would run tasks twice."""
+    result = _load_settings(CELERY_VISIBILITY_TIMEOUT="600")
+
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "CELERY_VISIBILITY_TIMEOUT (600 s)" in message
+    assert "CELERY_MAX_RETRY_DELAY (1800 s)" in message
+    assert "CELERY_TASK_TIME_LIMIT" not in message
+
+
+def test_a_visibility_timeout_not_above_the_task_time_limit_stops_start_up_saying_so():
+    result = _load_settings(
+        CELERY_VISIBILITY_TIMEOUT="120", CELERY_TASK_TIME_LIMIT="120", CELERY_MAX_RETRY_DELAY="60"
+    )
+
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "CELERY_TASK_TIME_LIMIT (120 s)" in message
+    assert "CELERY_MAX_RETRY_DELAY" not in message
+
+
+def test_short_timeouts_that_hold_together_load():
+    """The fault drills' settings: every retry and every task ends before Redis redelivers."""
+    result = _load_settings(
+        CELERY_VISIBILITY_TIMEOUT="60", CELERY_TASK_TIME_LIMIT="30", CELERY_MAX_RETRY_DELAY="50"
+    )
+
+    assert result.returncode == 0, result.stderr
