@@ -1,11 +1,11 @@
 """The one rule that ties an employer's request to an employer: by loonheffingennummer, then KvK.
 
 A request names one or more loonheffingennummers and a KvK number; an employer (in Loket.nl, or a
-processor's registration of it) has loonheffingennummers and usually a KvK number. They belong
-together when they share a loonheffingennummer; only when no loonheffingennummer matches does the
-KvK number decide. Every place that matches (the services when a request or a registration
-arrives, the linking worker's visibility check, the Werkgevers page) asks a :class:`MatchIndex`,
-so the rule is written here once.
+processor's registration of it) has loonheffingennummers and usually a KvK number. A request
+belongs to the employers that have one of its loonheffingennummers; only when no employer has any
+of them does the KvK number decide. Every place that matches (the services when a request or a
+registration arrives, the linking worker's visibility check, the Werkgevers page) asks a
+:class:`MatchIndex`, so the rule is written here once.
 
 The index is built in linear time and answers in time proportional to the numbers asked about,
 so the Werkgevers page can match 10,000 requests against 10,000 employers in milliseconds.
@@ -20,9 +20,14 @@ T = TypeVar("T")
 
 
 class MatchIndex(Generic[T]):
-    """Items (employers, links, requests, rows) by their loonheffingennummers and KvK number.
+    """Employers (or their ids, links, rows) by their loonheffingennummers and KvK number, asked
+    from a request's side: which of them does a request with these numbers and KvK belong to?
 
-    Items keep the order they were added in: :meth:`first` returns the earliest added match.
+    The KvK number decides only when no item has any of the request's numbers, so the index must
+    hold every employer the caller knows of, not only the ones it may pick: otherwise a request
+    naming employer A's number would fall back to A's sibling with the same KvK number. Items
+    keep the order they were added in (:meth:`first` returns the earliest added match) and are
+    told apart by identity.
     """
 
     __slots__ = ("_by_kvk", "_by_number")

@@ -214,18 +214,16 @@ def _set_state(row: Row, *, loket_known: bool) -> None:
 
 @dataclass(slots=True)
 class _Index:
-    """Where a request may belong: rows by Loket.nl employer and by link, and the matching
-    indexes of the employers Loket.nl shows and of the links it does not show (now)."""
+    """Where a request may belong: rows by Loket.nl employer and by link, and the matching index
+    of every row with an employer: first those Loket.nl shows, then the links it does not show
+    (now), so that a visible employer wins a tie."""
 
     by_employer: dict[str, Row] = field(default_factory=dict)
     by_link: dict[int, Row] = field(default_factory=dict)
-    visible: MatchIndex[Row] = field(default_factory=MatchIndex)
-    unseen: MatchIndex[Row] = field(default_factory=MatchIndex)
+    matches: MatchIndex[Row] = field(default_factory=MatchIndex)
 
     def find(self, numbers: tuple[str, ...], kvk: str) -> Row | None:
-        """A visible employer's row, else the row of a link Loket.nl does not show."""
-        found = self.visible.first(numbers=numbers, kvk=kvk)
-        return found if found is not None else self.unseen.first(numbers=numbers, kvk=kvk)
+        return self.matches.first(numbers=numbers, kvk=kvk)
 
 
 class _AnyOf(Lookup):
@@ -316,14 +314,14 @@ def _combine(current: LoketSnapshot | None, processor: PayrollProcessor) -> list
         row = Row(employer=employer, link=link_by_employer.get(employer.id))
         rows.append(row)
         index.by_employer[employer.id] = row
-        index.visible.add(row, numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
+        index.matches.add(row, numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
 
     for link, numbers in links:
         row = index.by_employer.get(link.loket_employer_id)
         if row is None:  # no longer visible in Loket.nl, or Loket.nl is down
             row = Row(employer=None, link=link)
             rows.append(row)
-            index.unseen.add(row, numbers=numbers, kvk=link.kvk_number)
+            index.matches.add(row, numbers=numbers, kvk=link.kvk_number)
         row.link_tax_numbers = numbers
         index.by_link[link.pk] = row
 

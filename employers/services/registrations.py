@@ -69,7 +69,7 @@ def links_register(
         new = [e for e in known if e.id not in existing]
         # Matched before the links exist, so that each is created in its final state: updating
         # 10,000 links afterwards (bulk_update's CASE per row) cost seconds of Python alone.
-        request_by_employer = _open_requests_for(processor, new)
+        request_by_employer = _open_requests_for(processor, new, known=visible.values())
         registered_by = by if by is not None and by.is_authenticated else None
         now = timezone.now()
         links = EmployerLink.objects.bulk_create(
@@ -143,44 +143,55 @@ def links_register(
 
 
 def _open_requests_for(
-    processor: PayrollProcessor, employers: list[Employer]
+    processor: PayrollProcessor, employers: list[Employer], *, known: Iterable[Employer]
 ) -> dict[str, EmployerRequest]:
-    """For each employer (by Loket.nl id), the processor's open request that matches it (by
-    loonheffingennummer, else KvK: :class:`~employers.matching.MatchIndex`). A few queries per
-    1,000 numbers, not per employer."""
+    """For each of ``employers`` (by Loket.nl id), the processor's open request that matches it.
+
+    The rule is the request's (:class:`~employers.matching.MatchIndex`): a request belongs to the
+    employers that have one of its loonheffingennummers; only a request none of whose numbers
+    any employer the processor sees (``known``: its whole Loket.nl snapshot) has, belongs to the
+    employers with its KvK number. So a request naming employer A's number is never given to
+    A's sibling B just because they share a KvK number. The earliest request wins an employer.
+    A few queries per 1,000 numbers or KvK numbers, not per employer.
+    """
+    wanted = {e.id for e in employers}
     numbers = sorted({n for e in employers for n in e.payroll_tax_numbers})
+    kvks = sorted({e.kvk_number for e in employers if e.kvk_number})
     open_requests = EmployerRequest.objects.filter(processor=processor, status=RequestStatus.OPEN)
-    numbers_of: dict[int, list[str]] = {}
-    requests: dict[int, EmployerRequest] = {}
+    candidates: set[int] = set()
     for start in range(0, len(numbers), QUERY_BATCH):
-        for row in RequestTaxNumber.objects.filter(
-            number__in=numbers[start : start + QUERY_BATCH],
-            is_open=True,
-            request__in=open_requests,
-        ).select_related("request"):
-            numbers_of.setdefault(row.request_id, []).append(row.number)
-            requests[row.request_id] = row.request
-    # By KvK only for the employers no request names by number (most are, in a bulk).
-    asked = {number for found in numbers_of.values() for number in found}
-    kvks = sorted(
-        {
-            e.kvk_number
-            for e in employers
-            if e.kvk_number and asked.isdisjoint(e.payroll_tax_numbers)
-        }
-    )
+        candidates.update(
+            RequestTaxNumber.objects.filter(
+                number__in=numbers[start : start + QUERY_BATCH],
+                is_open=True,
+                request__in=open_requests,
+            ).values_list("request_id", flat=True)
+        )
     for start in range(0, len(kvks), QUERY_BATCH):
-        for employer_request in open_requests.filter(
-            kvk_number__in=kvks[start : start + QUERY_BATCH]
+        candidates.update(
+            open_requests.filter(kvk_number__in=kvks[start : start + QUERY_BATCH]).values_list(
+                "pk", flat=True
+            )
+        )
+    ids = sorted(candidates)
+    requests: dict[int, EmployerRequest] = {}
+    numbers_of: dict[int, list[str]] = {}
+    for start in range(0, len(ids), QUERY_BATCH):
+        batch = ids[start : start + QUERY_BATCH]
+        requests.update((r.pk, r) for r in EmployerRequest.objects.filter(pk__in=batch))
+        for request_id, number in RequestTaxNumber.objects.filter(request_id__in=batch).values_list(
+            "request_id", "number"
         ):
-            requests.setdefault(employer_request.pk, employer_request)
-    index: MatchIndex[EmployerRequest] = MatchIndex()
-    for pk in sorted(requests):
-        employer_request = requests[pk]
-        index.add(employer_request, numbers=numbers_of.get(pk, ()), kvk=employer_request.kvk_number)
+            numbers_of.setdefault(request_id, []).append(number)
+    index: MatchIndex[str] = MatchIndex()
+    for employer in known:
+        index.add(employer.id, numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
     result: dict[str, EmployerRequest] = {}
-    for employer in employers:
-        found = index.first(numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
-        if found is not None:
-            result[employer.id] = found
+    for pk in ids:  # the earliest request first
+        employer_request = requests[pk]
+        for employer_id in index.all(
+            numbers=numbers_of.get(pk, ()), kvk=employer_request.kvk_number
+        ):
+            if employer_id in wanted:
+                result.setdefault(employer_id, employer_request)
     return result

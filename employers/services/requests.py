@@ -109,28 +109,31 @@ def _duplicate_message(numbers: Sequence[str]) -> str:
 
 
 def _waiting_links(employer_request: EmployerRequest, numbers: list[str]) -> list[EmployerLink]:
-    """The processor's registrations waiting for this request (locked), as
-    :class:`~employers.matching.MatchIndex` matches: by loonheffingennummer, else by KvK."""
-    waiting = Q(
-        processor_id=employer_request.processor_id,
-        status=LinkStatus.AWAITING_REQUEST,
-        request__isnull=True,
-    )
+    """The processor's registrations waiting for this request (locked), by the request's rule
+    (:class:`~employers.matching.MatchIndex`): the employers with one of its loonheffingennummers;
+    only when none of the processor's registrations, in any state, has one of them, those with
+    its KvK number. (A number on a link that is not waiting, say already active, is a match that
+    leaves nothing to do here: the request is marked linked when that link is.)"""
+    of_processor = Q(processor_id=employer_request.processor_id)
+    waiting = of_processor & Q(status=LinkStatus.AWAITING_REQUEST, request__isnull=True)
     numbers_of: dict[int, list[str]] = {}
     for link_id, number in LinkTaxNumber.objects.filter(
-        number__in=numbers, link__in=EmployerLink.objects.filter(waiting)
+        number__in=numbers, link__in=EmployerLink.objects.filter(of_processor)
     ).values_list("link_id", "number"):
         numbers_of.setdefault(link_id, []).append(number)
-    candidates = (
-        EmployerLink.objects.select_for_update(of=("self",))
+    candidates = {
+        link.pk: link
+        for link in EmployerLink.objects.select_for_update(of=("self",))
         .filter(waiting)
         .filter(Q(pk__in=list(numbers_of)) | Q(kvk_number=employer_request.kvk_number))
         .order_by("pk")
-    )
-    index: MatchIndex[EmployerLink] = MatchIndex()
-    for link in candidates:
-        index.add(link, numbers=numbers_of.get(link.pk, ()), kvk=link.kvk_number)
-    return index.all(numbers=numbers, kvk=employer_request.kvk_number)
+    }
+    index: MatchIndex[int] = MatchIndex()
+    for link_id in sorted({*numbers_of, *candidates}):
+        kvk = candidates[link_id].kvk_number if link_id in candidates else None
+        index.add(link_id, numbers=numbers_of.get(link_id, ()), kvk=kvk)
+    matched = index.all(numbers=numbers, kvk=employer_request.kvk_number)
+    return [candidates[link_id] for link_id in matched if link_id in candidates]
 
 
 def _make_pending(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from employers import services
+from employers.loket_snapshot import LoketSnapshot, snapshot
 from employers.models import EmployerEvent, EmployerLink, LinkStatus, RequestStatus
+from locket_client.types import Employer
 from tests.employers.conftest import E1, E2, E4, make_processor
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +67,54 @@ def test_a_request_matches_by_kvk_when_no_number_matches(
     _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
 
     assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+
+
+def _with_sibling_of_e1(processor) -> tuple[LoketSnapshot, Employer]:
+    """The processor's Loket.nl snapshot plus a second employer with E1's KvK number (a
+    holding's other company) and a loonheffingennummer of its own."""
+    seen = snapshot(processor)
+    sibling = Employer(
+        id="c0ffee00-0000-4000-8000-000000000001",
+        number=1099,
+        name="Bakkerij Van Dijk Zuid B.V.",
+        kvk_number="12345678",
+        payroll_tax_numbers=("123456782L01",),
+        active=True,
+    )
+    return LoketSnapshot(access=seen.access, employers=(*seen.employers, sibling)), sibling
+
+
+def test_a_bulk_registration_gives_a_request_only_to_the_employer_whose_number_it_names(
+    processor, django_capture_on_commit_callbacks
+):
+    employer_request = _request(processor, django_capture_on_commit_callbacks)  # E1's number
+    current, sibling = _with_sibling_of_e1(processor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.links_register(
+            processor=processor, employer_ids=[E1, sibling.id], by=None, current=current
+        )
+
+    assert (result.created, result.pending) == (2, 1)
+    assert EmployerLink.objects.get(loket_employer_id=E1).request == employer_request
+    kept_apart = EmployerLink.objects.get(loket_employer_id=sibling.id)
+    assert (kept_apart.status, kept_apart.request) == (LinkStatus.AWAITING_REQUEST, None)
+
+
+def test_a_request_after_the_registrations_goes_only_to_the_employer_whose_number_it_names(
+    processor, django_capture_on_commit_callbacks
+):
+    current, sibling = _with_sibling_of_e1(processor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.links_register(
+            processor=processor, employer_ids=[E1, sibling.id], by=None, current=current
+        )
+
+    employer_request = _request(processor, django_capture_on_commit_callbacks)  # E1's number
+
+    assert EmployerLink.objects.get(loket_employer_id=E1).request == employer_request
+    kept_apart = EmployerLink.objects.get(loket_employer_id=sibling.id)
+    assert (kept_apart.status, kept_apart.request) == (LinkStatus.AWAITING_REQUEST, None)
 
 
 def test_a_registration_finds_the_request_by_kvk_when_no_number_matches(
