@@ -8,10 +8,12 @@ process (web, worker, beat) before the first lookup. The Celery app is the curre
 ``config.celery``, which ``config/__init__`` loads with the settings), so this leaf imports
 nothing of the project.
 
-Nothing is lost when the broker is down: every piece of work enqueued here is also recorded on a
-database row (an outbox column) that a beat sweep hands to Celery again. So a failure to enqueue
-after commit is logged and swallowed; the sweeps, which call :func:`enqueue` directly, let it
-raise so that the beat run fails visibly and is repeated.
+Nothing is lost when the broker is down, because only work that is also recorded on a database
+row (an outbox column that a beat sweep reads and hands to Celery again) is enqueued here. So a
+failure to enqueue after commit is logged and swallowed; the sweeps, which call :func:`enqueue`
+directly, let it raise so that the beat run fails visibly and the next one catches up. (The one
+exception, the processor digest of the embedded default, runs in-process, where enqueueing
+cannot fail.)
 """
 
 from __future__ import annotations

@@ -1,74 +1,19 @@
-"""Single-line text fields: the portal's one rule for text that must stay on one line.
+"""Form fields for single-line text (the rule is :mod:`common.text`'s) and the mixin that puts a
+service's error next to its field.
 
-Names, usernames, omgevingscodes, e-mail addresses and passwords end up in mail headers, log
-lines, SOAP calls (XML) and PostgreSQL text columns. A NUL byte, a line break, a control
-character, a bidirectional override or a noncharacter in them is a copy-paste accident or an
-attack, never data. :func:`forbidden_character` finds them; :class:`SingleLineField` and
-:class:`SingleLineEmailField` refuse them *before* any other validation, so the person sees one
-message that says exactly what is wrong (not also "invalid e-mail address"). The messages and
-codes are the same on every form of the portal (public, processor, admin).
+:class:`SingleLineField` and :class:`SingleLineEmailField` refuse what
+:func:`~common.text.forbidden_character` finds *before* any other validation, so the person sees
+one message that says exactly what is wrong (not also "invalid e-mail address").
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
-# Characters that end a line for some part of the stack (str.splitlines() splits on all of them).
-LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-# Bidirectional overrides and isolates: invisible, and able to make a name read differently.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Not characters at all; XML (the Loket.nl SOAP calls) cannot carry them either.
-_NONCHARACTERS = frozenset("\ufffe\uffff")
-
-NUL = "null_characters_not_allowed"  # Django's own code for its NUL validator
-LINE_BREAK = "line_break"
-CONTROL_CHARACTER = "control_character"
-
-SINGLE_LINE_MESSAGES = {
-    NUL: _(
-        "Dit veld bevat een NUL-teken: een onzichtbaar teken dat soms meekomt bij kopiëren "
-        "en plakken. Typ de waarde opnieuw in."
-    ),
-    LINE_BREAK: _("Dit veld moet op één regel staan. Haal de regeleinden (Enter) weg."),
-    CONTROL_CHARACTER: _(
-        "Dit veld bevat een onzichtbaar stuurteken (bijvoorbeeld een tab). Typ de waarde "
-        "opnieuw in in plaats van te plakken."
-    ),
-}
-"""The message for each code :func:`forbidden_character` returns."""
-
-MAX_LENGTH_MESSAGE = _(
-    "Dit veld mag maximaal %(limit_value)d tekens bevatten; het zijn er nu %(show_value)d."
-)
-
-
-def forbidden_character(value: str) -> str | None:
-    """The error code for the first kind of character a single-line text must not hold
-    (:data:`NUL`, :data:`LINE_BREAK`, :data:`CONTROL_CHARACTER`), or ``None``."""
-    if "\x00" in value:
-        return NUL
-    if any(char in LINE_BREAKS for char in value):
-        return LINE_BREAK
-    for char in value:
-        if (
-            unicodedata.category(char) in ("Cc", "Cs")
-            or char in _BIDI_CONTROLS
-            or char in _NONCHARACTERS
-        ):
-            return CONTROL_CHARACTER
-    return None
-
-
-def refuse_nul(value: str, messages: dict[str, Any] = SINGLE_LINE_MESSAGES) -> None:
-    """Raise the portal's NUL message for a text that holds a NUL byte (also multi-line text:
-    PostgreSQL cannot store it). Before Django's own NUL validator, whose message is vaguer."""
-    if "\x00" in value:
-        raise ValidationError(messages[NUL], code=NUL)
+from common.text import MAX_LENGTH_MESSAGE, SINGLE_LINE_MESSAGES, forbidden_character
 
 
 class SingleLineMixin:

@@ -46,8 +46,8 @@ class ContentSecurityPolicyMiddleware:
 def content_security_policy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckWarning]:
     """``manage.py check --deploy``: the policy is installed and allows no inline code.
 
-    Registered when this module is imported; an ``AppConfig.ready()`` imports it so that the
-    check also runs without a request (``manage.py check`` loads no middleware).
+    Registered when this module is imported; ``config/__init__`` imports it with the settings,
+    so that the check also runs without a request (``manage.py check`` loads no middleware).
     """
     path = f"{__name__}.{ContentSecurityPolicyMiddleware.__name__}"
     if path not in settings.MIDDLEWARE:

@@ -91,13 +91,13 @@ def send_request_received(*, request_id: int) -> None:
             _message(
                 "request_received",
                 to=employer_request.contact_email,
-                context={"request": about, "processor_name": processor_name},
+                context={"employer_request": about, "processor_name": processor_name},
             ),
             _message(
                 "request_new",
                 to=employer_request.processor.email,
                 context={
-                    "request": about,
+                    "employer_request": about,
                     "processor_name": processor_name,
                     "dashboard_url": _dashboard_url(),
                 },
@@ -125,7 +125,7 @@ def send_request_problem(*, request_id: int) -> None:
                 "request_problem",
                 to=employer_request.processor.email,
                 context={
-                    "request": _request_about(employer_request),
+                    "employer_request": _request_about(employer_request),
                     "processor_name": employer_request.processor.company_name,
                     "step": step,
                     "explanation": explanation,
@@ -165,7 +165,7 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
                 "link_active",
                 to=employer_request.contact_email,
                 context={
-                    "request": _request_about(employer_request),
+                    "employer_request": _request_about(employer_request),
                     "employer_name": link.employer_name,
                     "processor_name": link.processor.company_name,
                     "activated_at": link.activated_at,

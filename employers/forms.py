@@ -20,13 +20,12 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from common.forms import (
+from common.forms import ServiceErrorsMixin, SingleLineEmailField, SingleLineField
+from common.text import (
+    LINE_BREAKS,
     MAX_LENGTH_MESSAGE,
     NUL,
     SINGLE_LINE_MESSAGES,
-    ServiceErrorsMixin,
-    SingleLineEmailField,
-    SingleLineField,
     forbidden_character,
     refuse_nul,
 )
@@ -45,7 +44,7 @@ ECHO_LENGTH = 30
 # Between numbers: line breaks (every kind str.splitlines() knows), commas, semicolons and tabs
 # (a row pasted from a spreadsheet). Spaces and dots *inside* a number are tolerated by
 # normalise_loonheffingennummer, so they do not separate.
-_SEPARATORS = re.compile(r"[,;\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+_SEPARATORS = re.compile("[,;\t" + re.escape("".join(sorted(LINE_BREAKS))) + "]+")
 
 _PHONE = RegexValidator(
     r"\A[0-9 +()\-]+\Z",

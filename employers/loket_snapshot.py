@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from locket_client.client import get_client
 from locket_client.errors import LoketError
+from locket_client.problems import ProblemCode, authorisation_detail
 from locket_client.types import AccessInfo, Credentials, Employer
 from onboarding.crypto import decrypt_secret
 from onboarding.models import PayrollProcessor
@@ -47,6 +48,21 @@ class LoketSnapshot:
 
     def by_id(self) -> dict[str, Employer]:
         return {e.id: e for e in self.employers}
+
+
+Problem = tuple[ProblemCode, str]
+"""A problem code and its detail."""
+
+
+def snapshot_problem(current: LoketSnapshot) -> Problem | None:
+    """What keeps every link of this web-service user from working, if anything."""
+    access = current.access
+    if not access.has_required_party:
+        return ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, access.party or "(geen)"
+    if access.missing_functions or access.missing_entities:
+        detail = authorisation_detail(access.missing_functions, access.missing_entities)
+        return ProblemCode.AUTORISATIE_ONTBREEKT, detail
+    return None
 
 
 def _key(processor: PayrollProcessor) -> str:
@@ -147,4 +163,5 @@ __all__ = [
     "snapshot",
     "snapshot_for_page",
     "snapshot_forget",
+    "snapshot_problem",
 ]

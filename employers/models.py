@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import PayrollProcessor, validate_single_line
+from common.text import validate_single_line
+from onboarding.models import PayrollProcessor
 
 
 class RequestStatus(models.TextChoices):
@@ -53,8 +54,8 @@ class EmployerRequest(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     consent_at = models.DateTimeField(editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    # The outbox of what follows a request (see employers.outbox): the visibility check still to
-    # run, and when the mails went out (empty = still to send).
+    # The outbox of what follows a request (see employers.services.outbox): the visibility
+    # check still to run, and when the mails went out (empty = still to send).
     visibility_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     mails_sent_at = models.DateTimeField(
         _("bevestigingsmails verstuurd"), null=True, blank=True, editable=False

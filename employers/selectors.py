@@ -113,13 +113,13 @@ class Row:
     """One employer on the Werkgevers page.
 
     ``employer`` is ``None`` when the web-service user does not see it (or Loket.nl could not be
-    asked); ``request`` and ``link`` are ``None`` when there is none; ``contact`` is the
+    asked); ``employer_request`` and ``link`` are ``None`` when there is none; ``contact`` is the
     request's, once :func:`with_contacts` has read it. ``step`` and ``message``
     are set for a problem: the manual step that fixes it and what is wrong.
     """
 
     employer: Employer | None
-    request: RequestSummary | None = None
+    employer_request: RequestSummary | None = None
     link: LinkSummary | None = None
     state: str = ""
     step: str = ""
@@ -139,7 +139,7 @@ class Row:
             return self.employer.name
         if self.link is not None:
             return self.link.employer_name
-        return self.request.company_name if self.request is not None else ""
+        return self.employer_request.company_name if self.employer_request is not None else ""
 
     @property
     def kvk_number(self) -> str:
@@ -147,7 +147,7 @@ class Row:
             return self.employer.kvk_number
         if self.link is not None and self.link.kvk_number:
             return self.link.kvk_number
-        return self.request.kvk_number if self.request is not None else ""
+        return self.employer_request.kvk_number if self.employer_request is not None else ""
 
     @property
     def tax_numbers(self) -> tuple[str, ...]:
@@ -193,7 +193,7 @@ def _problem(code: str, detail: str = "") -> tuple[str, str]:
 
 
 def _set_state(row: Row, *, loket_known: bool) -> None:
-    link, asked = row.link, row.request
+    link, asked = row.link, row.employer_request
     if link is not None:
         row.state = _STATE_BY_LINK_STATUS.get(link.status, RowState.PROBLEM)
         if row.state in (RowState.PROBLEM, RowState.NEEDS_ATTENTION):
@@ -332,17 +332,17 @@ def _combine(current: LoketSnapshot | None, processor: PayrollProcessor) -> list
         else:
             row = index.find(numbers, summary.kvk_number)
         if row is None:
-            rows.append(Row(employer=None, request=summary, request_tax_numbers=numbers))
-        elif row.request is None and (
+            rows.append(Row(employer=None, employer_request=summary, request_tax_numbers=numbers))
+        elif row.employer_request is None and (
             row.link is None or row.link.request_id in (None, summary.pk)
         ):
-            row.request, row.request_tax_numbers = summary, numbers
+            row.employer_request, row.request_tax_numbers = summary, numbers
         else:
             rows.append(
                 Row(
                     employer=row.employer,
                     link=row.link,
-                    request=summary,
+                    employer_request=summary,
                     link_tax_numbers=row.link_tax_numbers,
                     request_tax_numbers=numbers,
                 )
@@ -380,7 +380,7 @@ def werkgevers_overview(
 
 def with_contacts(rows: list[Row]) -> list[Row]:
     """Read the contact and date of the requests of ``rows`` (a page of them): one query."""
-    by_request = {row.request.pk: row for row in rows if row.request is not None}
+    by_request = {row.employer_request.pk: row for row in rows if row.employer_request is not None}
     if by_request:
         for pk, *contact in (
             EmployerRequest.objects.filter(pk__in=list(by_request))

@@ -10,7 +10,7 @@ from django.conf import settings
 from common.dispatch import retry_delay
 from common.outbox import HELD_RETRIES, HELD_RETRY_SECONDS, RowsHeld
 from employers import services, task_names
-from employers.services import outbox, sweeps
+from employers.services import linking, outbox, requests, sweeps
 from onboarding.models import PayrollProcessor
 
 MAX_LINK_RETRIES = 6
@@ -44,7 +44,7 @@ def link_employers(self, link_ids: list[int]) -> int:
     )
     if result.retry and self.request.retries < self.max_retries:
         countdown = _backoff(self.request.retries)
-        outbox.links_defer(link_ids=link_ids, seconds=countdown)
+        linking.links_defer(link_ids=link_ids, seconds=countdown)
         raise self.retry(countdown=countdown)
     return len(result.activated)
 
@@ -61,7 +61,7 @@ def check_request_visibility(self, request_id: int) -> str:
     )
     if result is services.Visibility.RETRY and self.request.retries < self.max_retries:
         countdown = _backoff(self.request.retries)
-        outbox.visibility_defer(request_id=request_id, seconds=countdown)
+        requests.visibility_defer(request_id=request_id, seconds=countdown)
         raise self.retry(countdown=countdown)
     return result.value
 

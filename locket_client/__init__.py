@@ -5,9 +5,13 @@ dataclasses of :mod:`locket_client.types` and the errors of :mod:`locket_client.
 Importing this package is cheap: the zeep client is built on first use.
 
 What lives where: ``client`` (the zeep client), ``types`` (its answers as dataclasses), ``errors``
-(one typed error per fault), ``diagnose`` (a credential check explained), ``identifiers`` (the
-11-test), ``wsdl`` (the shipped WSDL and :data:`~locket_client.wsdl.WSDL_PATH`), ``sandbox`` (a
-local server speaking the contract; its ``__init__`` says what lives where in it).
+(one typed error per fault), ``problems`` (the one catalogue of problem codes and their texts,
+through gettext), ``diagnose`` (a credential check explained), ``identifiers`` (the 11-test),
+``wsdl`` (the shipped WSDL and :data:`~locket_client.wsdl.WSDL_PATH`), ``sandbox`` (a local
+server speaking the contract; its ``__init__`` says what lives where in it).
+
+It is a Django app of the portal (settings for the endpoint and timeout, gettext for the texts)
+but imports no other app; an import contract in ``pyproject.toml`` keeps it so.
 
 Glossary
 --------

@@ -8,9 +8,8 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Aanmelding salarisverwerkers"
 
     def ready(self) -> None:
-        # Registers the start-up checks (the CSP deploy check lives beside its middleware), the
-        # worker's start-up hook, and the tasks in every process (common.dispatch finds them by
-        # name). Imported here, not at the top: they import models, which need the app registry
-        # to be ready, and ready() is the hook Django gives for exactly this.
-        from config import middleware  # noqa: F401, PLC0415
+        # Registers the start-up checks, the worker's start-up hook, and the tasks in every
+        # process (common.dispatch finds them by name). Imported here, not at the top: they
+        # import models, which need the app registry to be ready, and ready() is the hook Django
+        # gives for exactly this.
         from onboarding import checks, signals, tasks  # noqa: F401, PLC0415

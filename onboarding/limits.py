@@ -43,7 +43,7 @@ def loket_call_budget(calls: int) -> None:
 
 
 def werkgevers_refresh(processor_pk: int) -> None:
-    """A processor's fetches of its whole Loket.nl view on demand ("Vernieuwen")."""
+    """A processor's fetches of its whole Loket.nl snapshot on demand ("Vernieuwen")."""
     hit(
         Limit("werkgevers-refresh", settings.WERKGEVERS_REFRESHES_PER_MINUTE, 60),
         str(processor_pk),

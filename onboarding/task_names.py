@@ -15,3 +15,15 @@ SEND_RECEIVED_MAIL = "onboarding.tasks.send_received_mail"
 SEND_CONFIRMATION_MAIL = "onboarding.tasks.send_confirmation_mail"
 SEND_REJECTION_MAIL = "onboarding.tasks.send_rejection_mail"
 SEND_NEEDS_ATTENTION_MAIL = "onboarding.tasks.send_needs_attention_mail"
+
+ALL = (
+    CHECK_CREDENTIALS,
+    RECHECK_PROCESSOR,
+    SWEEP_PENDING_CHECKS,
+    SWEEP_UNSENT_MAILS,
+    NOTIFY_ASR_NEW_REGISTRATION,
+    SEND_RECEIVED_MAIL,
+    SEND_CONFIRMATION_MAIL,
+    SEND_REJECTION_MAIL,
+    SEND_NEEDS_ATTENTION_MAIL,
+)

@@ -1,6 +1,6 @@
 """Services of the employer side: every change to a request, a registration or a link.
 
-What lives where (dependencies run down this list, never up):
+What lives where (each module imports only modules listed above it):
 
 - :mod:`.events`: the history row every change writes, and the errors the services raise.
 - :mod:`.digests`: the processor's one mail a minute about its links' outcomes (the claim).

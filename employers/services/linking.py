@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from common.dispatch import enqueue_on_commit
 from employers import task_names
-from employers.loket_snapshot import LoketSnapshot, snapshot, snapshot_forget
+from employers.loket_snapshot import Problem, snapshot, snapshot_forget, snapshot_problem
 from employers.models import (
     EmployerEvent,
     EmployerLink,
@@ -41,7 +41,7 @@ from employers.models import (
 from employers.services.digests import processor_digest_schedule
 from employers.services.events import event
 from locket_client.errors import LoketError
-from locket_client.problems import ProblemCode, authorisation_detail
+from locket_client.problems import ProblemCode
 from onboarding.models import PayrollProcessor
 
 TASK_CHUNK = 200
@@ -57,26 +57,11 @@ def link_lease() -> dt.timedelta:
     return dt.timedelta(seconds=min(2 * settings.LOKET_TIMEOUT, settings.CELERY_TASK_TIME_LIMIT))
 
 
-Problem = tuple[ProblemCode, str]
-"""A problem code and its detail."""
-
-
 def enqueue_links(link_ids: Sequence[int]) -> None:
     """After commit, one linking task per :data:`TASK_CHUNK` links (the sweep covers a loss)."""
     ids = list(link_ids)
     for start in range(0, len(ids), TASK_CHUNK):
         enqueue_on_commit(task_names.LINK_EMPLOYERS, ids[start : start + TASK_CHUNK])
-
-
-def snapshot_problem(current: LoketSnapshot) -> Problem | None:
-    """What keeps every link of this web-service user from working, if anything."""
-    access = current.access
-    if not access.has_required_party:
-        return ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, access.party
-    if access.missing_functions or access.missing_entities:
-        detail = authorisation_detail(access.missing_functions, access.missing_entities)
-        return ProblemCode.AUTORISATIE_ONTBREEKT, detail
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +217,13 @@ def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEve
         )
         for request_id in request_ids
     ]
+
+
+def links_defer(*, link_ids: Sequence[int], seconds: int) -> None:
+    """A linking task retries in ``seconds`` (Loket.nl was down): the sweep leaves it alone."""
+    EmployerLink.objects.filter(pk__in=list(link_ids), status=LinkStatus.PENDING).update(
+        link_requested_at=timezone.now() + dt.timedelta(seconds=seconds), link_claimed_until=None
+    )
 
 
 def link_recheck_request(

@@ -22,7 +22,6 @@ is better than a lost one. The sweeps that hand lost work to Celery again are in
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -33,25 +32,6 @@ from common.outbox import RowsHeld, hold
 from employers import emails
 from employers.models import EmployerLink, EmployerRequest, LinkStatus
 from employers.services.digests import processor_digest_claim
-
-# --- tasks that wait for Loket.nl ----------------------------------------------------------------
-
-
-def links_defer(*, link_ids: Sequence[int], seconds: int) -> None:
-    """A linking task retries in ``seconds`` (Loket.nl was down): the sweep leaves it alone."""
-    EmployerLink.objects.filter(pk__in=list(link_ids), status=LinkStatus.PENDING).update(
-        link_requested_at=timezone.now() + dt.timedelta(seconds=seconds), link_claimed_until=None
-    )
-
-
-def visibility_defer(*, request_id: int, seconds: int) -> None:
-    """A visibility check retries in ``seconds``: the sweep leaves it alone until then."""
-    EmployerRequest.objects.filter(pk=request_id, visibility_due_at__isnull=False).update(
-        visibility_due_at=timezone.now() + dt.timedelta(seconds=seconds)
-    )
-
-
-# --- mails ---------------------------------------------------------------------------------------
 
 
 def request_mails_send(*, request_id: int) -> bool:

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from common.dispatch import enqueue
 from employers import task_names
-from employers.loket_snapshot import snapshot
+from employers.loket_snapshot import snapshot, snapshot_problem
 from employers.models import EmployerEvent, EmployerLink, LinkStatus
 from employers.services.events import event
-from employers.services.linking import snapshot_problem
 from locket_client.errors import LoketError
 from locket_client.problems import ProblemCode
 from onboarding import task_names as onboarding_task_names

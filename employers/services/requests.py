@@ -8,6 +8,7 @@ the visibility check asks Loket.nl whether the processor's web-service user sees
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 
@@ -217,3 +218,10 @@ def request_visibility_check(*, request_id: int, trigger: str) -> Visibility:
             if code:
                 enqueue_on_commit(task_names.SEND_REQUEST_PROBLEM_MAIL, request_id)
     return Visibility.VISIBLE if visible else Visibility.NOT_VISIBLE
+
+
+def visibility_defer(*, request_id: int, seconds: int) -> None:
+    """A visibility check retries in ``seconds``: the sweep leaves it alone until then."""
+    EmployerRequest.objects.filter(pk=request_id, visibility_due_at__isnull=False).update(
+        visibility_due_at=timezone.now() + dt.timedelta(seconds=seconds)
+    )

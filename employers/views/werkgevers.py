@@ -13,7 +13,6 @@ links from the database, with a notice, and nothing can be registered.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -32,15 +31,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.perf import gc_paused
 from employers import selectors, services
-from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page
+from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page, snapshot_problem
 from employers.models import EmployerLink
 from locket_client.errors import LoketError, LoketFault
-from locket_client.problems import ProblemCode, authorisation_detail, explain, manual_step
+from locket_client.problems import ProblemCode, explain, manual_step
 from onboarding import limits
 from onboarding.models import PayrollProcessor
 from onboarding.selectors import directory_search_term
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 STATE_PARAMETER = "status"
@@ -84,10 +81,10 @@ def _own_processor(request: HttpRequest) -> PayrollProcessor:
 
 
 def _refresh_allowed(request: HttpRequest, processor: PayrollProcessor) -> bool:
-    """Whether the processor may fetch its Loket.nl view again now; if not, says when it may.
+    """Whether the processor may fetch its Loket.nl snapshot again now; if not, says when.
 
     Each refresh asks Loket.nl for every employer the web-service user sees (10,000 for a large
-    office), so a few per minute are allowed; the data shown meanwhile is the cached view.
+    office), so a few per minute are allowed; the data shown meanwhile is the cached snapshot.
     """
     try:
         limits.werkgevers_refresh(processor.pk)
@@ -130,15 +127,10 @@ def _notice(data: PageSnapshot) -> dict[str, str] | None:
                 "volgen zodra Loket.nl weer bereikbaar is. Probeer het over enkele minuten opnieuw."
             )
         return {"title": _("Loket.nl is tijdelijk niet bereikbaar"), "step": "", "message": message}
-    access = data.snapshot.access if data.snapshot is not None else None
-    if access is not None and not access.has_required_party:
-        code, detail = ProblemCode.VERKEERDE_WEBSERVICEPARTIJ, access.party
-    elif access is not None and (access.missing_functions or access.missing_entities):
-        code = ProblemCode.AUTORISATIE_ONTBREEKT
-        detail = authorisation_detail(access.missing_functions, access.missing_entities)
-    else:
+    problem = snapshot_problem(data.snapshot) if data.snapshot is not None else None
+    if problem is None:
         return None
-    return _problem_notice(_("Uw webservicegebruiker mist rechten in Loket.nl"), code, detail)
+    return _problem_notice(_("Uw webservicegebruiker mist rechten in Loket.nl"), *problem)
 
 
 @login_required
@@ -147,7 +139,7 @@ def _notice(data: PageSnapshot) -> dict[str, str] | None:
 def werkgevers(request: HttpRequest) -> HttpResponse:
     """The processor's employers: filter (``?status=``), search (``?q=``), page (``?pagina=``).
 
-    ``?vernieuwen=1``, or a POST (the "Vernieuwen" button), fetches the Loket.nl view again.
+    ``?vernieuwen=1``, or a POST (the "Vernieuwen" button), fetches the Loket.nl snapshot again.
     """
     processor = _own_processor(request)
     if request.method == "POST":
@@ -298,9 +290,8 @@ def werkgevers_recheck(request: HttpRequest, link_id: int) -> HttpResponse:
     processor = _own_processor(request)
     link = get_object_or_404(EmployerLink, pk=link_id, processor=processor)
     back = redirect(Filters.from_data(request.POST).url())
-    # The processor has just changed something in Loket.nl: the check must not use the view
-    # cached from before that. A failure here is the worker's to retry.
-    snapshot_for_page(processor, refresh=True)
+    # The service forgets the cached snapshot (the processor has just changed something in
+    # Loket.nl): the linking task and the page after this redirect ask Loket.nl afresh.
     try:
         services.link_recheck_request(link=link, actor=request.user, actor_label="salarisverwerker")
     except ValidationError as error:

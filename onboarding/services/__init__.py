@@ -25,7 +25,6 @@ The public functions are re-exported here: callers write ``services.registration
 
 from __future__ import annotations
 
-from onboarding.selectors import email_taken, processor_duplicate_exists
 from onboarding.services.accounts import login_attempt, registration_activate
 from onboarding.services.credential_check import (
     TEMPORARY_RETRY_SECONDS,
@@ -57,11 +56,9 @@ __all__ = [
     "check_run",
     "credentials_update",
     "daily_recheck_request",
-    "email_taken",
     "login_attempt",
     "mail_resend",
     "pending_checks_enqueue",
-    "processor_duplicate_exists",
     "processor_edit",
     "registration_activate",
     "registration_confirm",

@@ -145,3 +145,15 @@ def test_pages_carry_a_content_security_policy_without_unsafe_inline(production)
     assert "unsafe-eval" not in csp
     directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
     assert "script-src" in directives or "default-src" in directives
+
+
+def test_the_content_security_policy_check_is_registered_without_any_request():
+    """``manage.py check --deploy`` loads no middleware: the check is registered when the
+    settings load (config/__init__), not by an app."""
+    from django.core.checks import registry
+
+    from config.middleware import content_security_policy_check
+
+    assert content_security_policy_check in registry.registry.get_checks(
+        include_deployment_checks=True
+    )

@@ -184,15 +184,15 @@ def test_a_processor_no_longer_confirmed_when_the_form_is_sent_gets_a_message(
     assert EmployerRequest.objects.count() == 0
 
 
-def test_an_invisible_format_character_refused_by_the_model_lands_on_its_field(client, valid):
-    # U+200B (zero-width space) passes the form's single-line check; the model's validator
-    # refuses it, and the view puts that next to the field instead of failing.
+def test_an_invisible_format_character_is_refused_on_its_field(client, valid):
+    # U+200B (zero-width space): one single-line rule for forms and models (common.text), so
+    # the form refuses it with the same message the model's validator would give.
     response = client.post(FORM, valid | {"company_name": "Bakkerij\u200bVan Dijk"})
 
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert list(errors) == ["company_name"]
-    assert "onzichtbare besturingstekens" in errors["company_name"][0]
+    assert "onzichtbaar stuurteken" in errors["company_name"][0]
 
 
 def test_the_form_refuses_a_post_without_csrf_token(valid):
