@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test messages chromium deploy-check lint format bench clean distclean
+.PHONY: help run test messages chromium deploy-check lint format bench drill clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,11 @@ bench: $(VENV)/.installed ## Run every bench/*.py
 		PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/python "$$script" || exit $$?; \
 	done; \
 	if [ $$found = 0 ]; then echo "Geen benchmarks in bench/."; fi
+
+# The fault drills of the production shape (PostgreSQL, a private Redis, gunicorn, two workers and a
+# beat, all on loopback): prints RESULT lost=… duplicated=… late_mail_max_s=… recovery_after_kill_s=…
+drill: $(VENV)/.installed messages ## Fault drills: Redis emptied, rows held, workers killed
+	PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(BIN)/python bench/drill.py
 
 clean: ## Remove caches and build output (keeps .venv and db.sqlite3)
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

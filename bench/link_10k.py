@@ -4,10 +4,9 @@ In one run, on loopback:
 
 - a bench database, PostgreSQL ``bench_link`` on 127.0.0.1:5432 (created here with psycopg,
   migrated, dropped at the end); Redis for both the cache and the Celery broker: a private
-  ``redis-server`` on a free loopback port (or, without that binary, the empty database
-  ``BENCH_REDIS_DB`` on 127.0.0.1:6379), empty at the start and gone or flushed at the end; the
-  Loket.nl sandbox, started in this process; static files collected into a temporary
-  ``STATIC_ROOT``;
+  ``redis-server`` on a free loopback port, empty at the start and gone at the end
+  (``bench/harness.py``, shared with ``bench/drill.py``); the Loket.nl sandbox, started in this
+  process; static files collected into a temporary ``STATIC_ROOT``;
 - a production-like environment (``DEBUG=off``, random ``SECRET_KEY`` and ``CREDENTIALS_KEYS``)
   with ``EMAIL_URL=dummymail://``: the "link active" mails are rendered by the worker as in
   production, but not delivered anywhere;
@@ -61,11 +60,8 @@ import os
 import pstats
 import re
 import secrets
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -80,14 +76,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import redis  # noqa: E402
-from cryptography.fernet import Fernet  # noqa: E402
 
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+from bench.harness import (  # noqa: E402
+    bench_database,
+    celery_worker,
+    exclusive_run,
+    production_env,
+    redis_server,
+)
+
 PG_DATABASE = "bench_link"
 LOCK_KEY = 0x6C696E6B31306B  # pg advisory lock of this bench ("link10k")
-REDIS_SERVER = "redis://127.0.0.1:6379"
 DEMO_PASSWORD = "Demo#Loket2026"
 SIZES = (1_000, 10_000)
 PAGE = "/account/werkgevers/"
@@ -96,7 +96,6 @@ WORKER_CONCURRENCY = 2
 CHUNKS = {1_000: (200,), 10_000: (200, 2_000)}  # in-process linking runs after each N
 LINK_TIMEOUT = 900.0  # seconds a run may take before the bench gives up
 BENCH_TIMEOUT = 2_400  # seconds for everything before cleanup (SIGALRM)
-KEEP_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TERM", "USER")
 
 
 class BenchTimeout(Exception):
@@ -105,176 +104,6 @@ class BenchTimeout(Exception):
 
 def _give_up(signum: int, frame: FrameType | None) -> None:
     raise BenchTimeout(f"signal {signum}: de benchmark stopt")
-
-
-# --- services ------------------------------------------------------------------------------
-
-
-def _postgres_admin(statement: str) -> None:
-    with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=5, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-@contextmanager
-def exclusive_run() -> Iterator[None]:
-    """One run at a time (``make bench`` elsewhere must not drop the database under this one):
-    a PostgreSQL advisory lock, held by an admin connection for the whole run."""
-    try:
-        connection = psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=5, autocommit=True)
-    except psycopg.Error as error:
-        sys.exit(f"PostgreSQL antwoordt niet op 127.0.0.1:5432: {error}")
-    try:
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
-        if not row or not row[0]:
-            sys.exit("Er loopt al een bench/link_10k.py (advisory lock); deze run stopt.")
-        yield
-    finally:
-        connection.close()  # releases the lock
-
-
-@contextmanager
-def bench_database() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database; dropped afterwards (connections closed first)."""
-    try:
-        _postgres_admin("SELECT 1")
-    except psycopg.Error as error:
-        sys.exit(f"PostgreSQL antwoordt niet op 127.0.0.1:5432: {error}")
-    _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    _postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
-    try:
-        yield f"{PG_SERVER}/{PG_DATABASE}"
-    finally:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            connections.close_all()
-        _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def bench_redis(workdir: Path) -> Iterator[str]:
-    """URL of an empty Redis database for the cache and the broker, gone afterwards.
-
-    With ``redis-server`` installed: a private server on a free loopback port, without
-    persistence, in its own process group (killed at the end). A database number on the shared
-    server is not private: another run using the same number there consumes this run's tasks
-    (it happened). Without ``redis-server``: database ``BENCH_REDIS_DB`` (default 10) of the
-    server on 127.0.0.1:6379, which must be empty; flushed before and after.
-    """
-    binary = shutil.which("redis-server")
-    if binary is None:
-        url = f"{REDIS_SERVER}/{int(os.environ.get('BENCH_REDIS_DB', '10'))}"
-        client = redis.Redis.from_url(url, socket_timeout=5)
-        try:
-            if client.dbsize():
-                sys.exit(f"{url} is niet leeg: een andere run gebruikt die database misschien.")
-        except redis.RedisError as error:
-            sys.exit(f"Redis antwoordt niet op {REDIS_SERVER}: {error}")
-        try:
-            yield url
-        finally:
-            client.flushdb()
-        return
-    port = _free_port()
-    with (workdir / "redis.log").open("w") as log:
-        process = subprocess.Popen(
-            [
-                binary,
-                *("--bind", "127.0.0.1", "--port", str(port)),
-                *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "redis-server start niet:\n" + (workdir / "redis.log").read_text()
-                    ) from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def bench_env(*, database_url: str, redis_url: str, loket_endpoint: str, static_root: Path):
-    env = {key: os.environ[key] for key in KEEP_ENV if key in os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.bench_settings",
-        DEBUG="off",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        CREDENTIALS_KEYS=Fernet.generate_key().decode("ascii"),
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="off",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        CELERY_BROKER_URL=redis_url,
-        LOKET_ENDPOINT=loket_endpoint,
-        LOKET_TIMEOUT="30",
-        EMAIL_URL="dummymail://",
-        BENCH_STATIC_ROOT=str(static_root),
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-@contextmanager
-def celery_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``celery -A config worker --concurrency=2`` in its own process group; killed on exit."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                f"--concurrency={WORKER_CONCURRENCY}",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname=bench-link@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("de Celery-worker start niet:\n" + log_path.read_text())
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -595,15 +424,15 @@ class Figures:
 
 def set_up(stack: ExitStack) -> tuple[list[Any], Path, str]:
     """Database, Redis, sandbox, environment, Django, the 10,000 employers, the worker."""
-    stack.enter_context(exclusive_run())
+    stack.enter_context(exclusive_run(LOCK_KEY, "bench/link_10k.py"))
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-link-")))
-    database_url = stack.enter_context(bench_database())
-    redis_url = stack.enter_context(bench_redis(workdir))
+    database_url = stack.enter_context(bench_database(PG_DATABASE))
+    redis_url = stack.enter_context(redis_server(workdir)).url
 
     from locket_client.sandbox import start_sandbox
 
     sandbox = stack.enter_context(start_sandbox(host="127.0.0.1", port=0))
-    env = bench_env(
+    env = production_env(
         database_url=database_url,
         redis_url=redis_url,
         loket_endpoint=sandbox.url,
@@ -623,7 +452,9 @@ def set_up(stack: ExitStack) -> tuple[list[Any], Path, str]:
 
     employers = fetch_groot_employers(sandbox.url)
     worker_log = workdir / "worker.log"
-    stack.enter_context(celery_worker(env, worker_log))
+    stack.enter_context(
+        celery_worker(env, worker_log, name="bench-link", concurrency=WORKER_CONCURRENCY)
+    )
     print(f"Database: PostgreSQL 127.0.0.1:5432/{PG_DATABASE}; Redis {redis_url}")
     print(
         f"Worker: celery -A config worker --concurrency={WORKER_CONCURRENCY} "
