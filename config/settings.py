@@ -154,17 +154,15 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
 # The longest countdown of any retry or delayed task (every backoff is capped at it).
 CELERY_MAX_RETRY_DELAY = env_int("CELERY_MAX_RETRY_DELAY", default=1800, minimum=10)
-# Redis hands an unacknowledged message out again after the visibility timeout: a task still
-# running, or waiting for its countdown, would then run twice.
-for _name, _seconds, _what in (
-    ("CELERY_TASK_TIME_LIMIT", CELERY_TASK_TIME_LIMIT, "een taak die nog loopt"),
-    ("CELERY_MAX_RETRY_DELAY", CELERY_MAX_RETRY_DELAY, "een taak die op een nieuwe poging wacht"),
-):
-    if _seconds >= CELERY_VISIBILITY_TIMEOUT:
-        raise ImproperlyConfigured(
-            f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) moet groter zijn dan "
-            f"{_name} ({_seconds} s), anders levert Redis {_what} opnieuw af."
-        )
+# Redis hands an unacknowledged message out again after the visibility timeout. With acks_late a
+# retried task's message stays unacknowledged for its countdown and then its run: both must fit.
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_MAX_RETRY_DELAY + CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) moet groter zijn dan "
+        f"CELERY_MAX_RETRY_DELAY ({CELERY_MAX_RETRY_DELAY} s) plus CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT} s) = {CELERY_MAX_RETRY_DELAY + CELERY_TASK_TIME_LIMIT} s, "
+        "anders levert Redis een taak die op een nieuwe poging wacht of nog loopt opnieuw af."
+    )
 
 # --- Loket.nl --------------------------------------------------------------------------------
 LOKET_SANDBOX_ENABLED = env_bool("LOKET_SANDBOX_ENABLED", default=DEBUG)

@@ -63,6 +63,8 @@ class EmployerRequest(models.Model):
     problem_mailed_at = models.DateTimeField(
         _("probleemmail verstuurd"), null=True, blank=True, editable=False
     )
+    # After the sweep handed a due mail to Celery again: not again before this time.
+    mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("aanvraag salariskoppeling")
@@ -172,6 +174,8 @@ class EmployerLink(models.Model):
     employer_notified_at = models.DateTimeField(
         _("werkgever gemaild"), null=True, blank=True, editable=False
     )
+    # After the sweep handed the "link active" mail to Celery again: not again before this time.
+    mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("aangemelde werkgever")
@@ -196,6 +200,11 @@ class EmployerLink(models.Model):
                 fields=["link_requested_at"],
                 name="link_pending_outbox",
                 condition=Q(link_requested_at__isnull=False),
+            ),
+            models.Index(
+                fields=["link_claimed_until"],
+                name="link_lease_outbox",
+                condition=Q(link_claimed_until__isnull=False),
             ),
             models.Index(
                 fields=["checked_at"],

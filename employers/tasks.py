@@ -8,7 +8,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from common.dispatch import retry_delay
-from common.outbox import HELD_RETRIES, HELD_RETRY_SECONDS, RowsHeld
+from common.outbox import HELD_RETRY_SECONDS, RowsHeld
 from employers import services, task_names
 from employers.services import linking, outbox, requests, sweeps
 from onboarding.models import PayrollProcessor
@@ -31,7 +31,9 @@ def _backoff(retries: int) -> int:
 
 
 def _retry_held(task: Task, held: RowsHeld, *, args: tuple[object, ...] | None = None) -> Exception:
-    return task.retry(args=args, countdown=HELD_RETRY_SECONDS, max_retries=HELD_RETRIES, exc=held)
+    # Within the task's own max_retries (never an override: Celery keeps that on the shared task
+    # object); when they run out the sweep sends the mail within a minute.
+    return task.retry(args=args, countdown=HELD_RETRY_SECONDS, exc=held)
 
 
 @shared_task(
@@ -42,10 +44,12 @@ def link_employers(self, link_ids: list[int]) -> int:
     result = services.links_activate(
         link_ids=link_ids, trigger=f"taak link_employers (poging {attempt})"
     )
-    if result.retry and self.request.retries < self.max_retries:
-        countdown = _backoff(self.request.retries)
-        linking.links_defer(link_ids=link_ids, seconds=countdown)
-        raise self.retry(countdown=countdown)
+    if result.retry:
+        if self.request.retries < self.max_retries:
+            countdown = _backoff(self.request.retries)
+            linking.links_defer(link_ids=link_ids, seconds=countdown, lease=result.lease)
+            raise self.retry(countdown=countdown)
+        linking.links_release(link_ids=link_ids, lease=result.lease)  # over to the sweep
     return len(result.activated)
 
 

@@ -104,6 +104,8 @@ class PayrollProcessor(models.Model):
     # The mail of the current status (confirmation, rejection, needs attention), also when staff
     # send it again.
     status_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # After the sweep handed a due mail to Celery again: not again before this time.
+    mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(_("laatste controle"), null=True, blank=True, editable=False)
     check_findings = models.JSONField(default=list, blank=True, editable=False)
     check_employer_count = models.PositiveIntegerField(null=True, blank=True, editable=False)

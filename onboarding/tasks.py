@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from common.dispatch import retry_delay
-from common.outbox import HELD_RETRIES, HELD_RETRY_SECONDS, RowsHeld
+from common.outbox import HELD_RETRY_SECONDS, RowsHeld
 from onboarding import services, task_names
 from onboarding.models import CheckOutcome
 from onboarding.services import outbox
@@ -39,8 +39,9 @@ def check_credentials(self, processor_id: int) -> str | None:
     result = services.check_run(processor_id=processor_id, trigger=trigger)
     if result.outcome is CheckOutcome.TEMPORARY and self.request.retries < self.max_retries:
         # Backoff: 1, 2, 4, ... minutes, capped at CELERY_MAX_RETRY_DELAY. Then the sweep.
-        countdown = min(result.retry_in or 60, 60) * (2**self.request.retries)
-        raise self.retry(countdown=retry_delay(countdown))
+        countdown = retry_delay(min(result.retry_in or 60, 60) * (2**self.request.retries))
+        services.check_defer(processor_id=processor_id, seconds=countdown)
+        raise self.retry(countdown=countdown)
     return result.outcome
 
 
@@ -64,18 +65,23 @@ def sweep_unsent_mails() -> dict[str, int]:
 def _send_or_retry(task: Task, send: Callable[..., bool], processor_id: int) -> bool:
     try:
         return send(processor_id=processor_id)
-    except RowsHeld:
-        raise task.retry(countdown=HELD_RETRY_SECONDS, max_retries=HELD_RETRIES) from None
+    except RowsHeld as held:
+        # Within the task's own max_retries (never an override: Celery keeps that on the shared
+        # task object); when they run out the sweep sends the mail within a minute.
+        raise task.retry(countdown=HELD_RETRY_SECONDS, exc=held) from None
+
+
+# Two names for one sender: the registration's receipt and a.s.r.'s notice go out together (they
+# would otherwise wait for each other's hold on the row). The second name stays registered for
+# messages queued under it.
+@shared_task(name=task_names.SEND_RECEIVED_MAIL, bind=True, **MAIL_RETRY)
+def send_received_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.registration_mails_send, processor_id)
 
 
 @shared_task(name=task_names.NOTIFY_ASR_NEW_REGISTRATION, bind=True, **MAIL_RETRY)
 def notify_asr_new_registration(self: Task, processor_id: int) -> bool:
-    return _send_or_retry(self, outbox.asr_notice_send, processor_id)
-
-
-@shared_task(name=task_names.SEND_RECEIVED_MAIL, bind=True, **MAIL_RETRY)
-def send_received_mail(self: Task, processor_id: int) -> bool:
-    return _send_or_retry(self, outbox.received_mail_send, processor_id)
+    return _send_or_retry(self, outbox.registration_mails_send, processor_id)
 
 
 # Three names for one sender: the mail of the current status. The names stay apart so that the

@@ -70,6 +70,7 @@ class LinkRunResult:
     problems: int
     skipped: int
     retry: bool = False
+    lease: dt.datetime | None = None  # this run's lease on the links it left pending
 
 
 def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
@@ -79,9 +80,10 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     trouble at Loket.nl changes nothing and asks for a retry.
     """
     # The lease first (committed at once): a worker killed from here on leaves links the sweep
-    # takes over when it expires.
+    # takes over when it expires. Its end time is this run's token: only this run releases it.
+    lease = timezone.now() + link_lease()
     EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING).update(
-        link_claimed_until=timezone.now() + link_lease()
+        link_claimed_until=lease
     )
     pending = list(
         EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING)
@@ -117,16 +119,13 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
         skipped += missed
         if done or failed:
             notify.add(processor_id)
-    # Links left pending (Loket.nl down for their processor) are free again: the task defers
-    # them for its retry, or, out of retries, leaves them to the sweep.
-    EmployerLink.objects.filter(pk__in=link_ids, status=LinkStatus.PENDING).update(
-        link_claimed_until=None
-    )
     if activated:
         enqueue_on_commit(task_names.SEND_LINK_ACTIVE_MAILS, activated)
     for processor_id in notify:
         processor_digest_schedule(processor_id)
-    return LinkRunResult(activated=activated, problems=problems, skipped=skipped, retry=retry)
+    return LinkRunResult(
+        activated=activated, problems=problems, skipped=skipped, retry=retry, lease=lease
+    )
 
 
 def _activate_chunk(
@@ -219,11 +218,23 @@ def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEve
     ]
 
 
-def links_defer(*, link_ids: Sequence[int], seconds: int) -> None:
-    """A linking task retries in ``seconds`` (Loket.nl was down): the sweep leaves it alone."""
-    EmployerLink.objects.filter(pk__in=list(link_ids), status=LinkStatus.PENDING).update(
+def links_defer(*, link_ids: Sequence[int], seconds: int, lease: dt.datetime | None) -> None:
+    """The linking task retries in ``seconds`` (Loket.nl was down): its lease ends and the links
+    are next due then, in one statement (no moment in which the sweep would see them free and
+    due). Only links still under this run's ``lease`` (none other took them over)."""
+    EmployerLink.objects.filter(
+        pk__in=list(link_ids), status=LinkStatus.PENDING, link_claimed_until=lease
+    ).update(
         link_requested_at=timezone.now() + dt.timedelta(seconds=seconds), link_claimed_until=None
     )
+
+
+def links_release(*, link_ids: Sequence[int], lease: dt.datetime | None) -> None:
+    """The linking task gave up (out of retries): the links under its ``lease`` are free for the
+    sweep at once."""
+    EmployerLink.objects.filter(
+        pk__in=list(link_ids), status=LinkStatus.PENDING, link_claimed_until=lease
+    ).update(link_claimed_until=None)
 
 
 def link_recheck_request(

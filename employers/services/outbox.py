@@ -41,7 +41,9 @@ def request_mails_send(*, request_id: int) -> bool:
         if not held:
             return False
         emails.send_request_received(request_id=request_id)
-        EmployerRequest.objects.filter(pk=request_id).update(mails_sent_at=timezone.now())
+        EmployerRequest.objects.filter(pk=request_id).update(
+            mails_sent_at=timezone.now(), mail_retry_at=None
+        )
     return True
 
 
@@ -56,7 +58,9 @@ def request_problem_mail_send(*, request_id: int) -> bool:
         if not held:
             return False
         emails.send_request_problem(request_id=request_id)  # skips a problem that went away
-        EmployerRequest.objects.filter(pk=request_id).update(problem_mailed_at=timezone.now())
+        EmployerRequest.objects.filter(pk=request_id).update(
+            problem_mailed_at=timezone.now(), mail_retry_at=None
+        )
     return True
 
 
@@ -75,7 +79,9 @@ def link_active_mails_send(*, link_ids: Sequence[int]) -> int:
         )
         if ids:
             emails.send_links_active(link_ids=ids)
-            EmployerLink.objects.filter(pk__in=ids).update(employer_notified_at=timezone.now())
+            EmployerLink.objects.filter(pk__in=ids).update(
+                employer_notified_at=timezone.now(), mail_retry_at=None
+            )
     if others:
         raise RowsHeld(others)
     return len(ids)

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.dispatch import enqueue
+from common.outbox import REARM as MAIL_REARM
 from employers import task_names
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services.linking import TASK_CHUNK
@@ -40,27 +41,38 @@ def pending_links_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
     """Pending links with no linking task on its way (none started within ``older_than``), or
     whose task's lease ran out (its worker was killed): one task per chunk again."""
     now = timezone.now()
-    ids = list(
+    rows = list(
         EmployerLink.objects.filter(status=LinkStatus.PENDING)
         .filter(
             Q(link_claimed_until__isnull=True, link_requested_at__lt=now - older_than)
             | Q(link_claimed_until__lt=now)
         )
-        .order_by("link_requested_at", "pk")
-        .values_list("pk", flat=True)
+        .order_by("processor_id", "link_requested_at", "pk")
+        .values_list("processor_id", "pk")
     )
-    for start in range(0, len(ids), TASK_CHUNK):
-        chunk = ids[start : start + TASK_CHUNK]
-        # Re-armed first: the task may finish (or defer itself) before the enqueue returns.
-        rearmed = EmployerLink.objects.filter(pk__in=chunk, status=LinkStatus.PENDING)
-        rearmed.update(link_requested_at=now + REARM, link_claimed_until=None)
-        try:
-            enqueue(task_names.LINK_EMPLOYERS, chunk)
-        except Exception:
-            # Broker down: the rest stays due for the next run, and so does this chunk.
-            rearmed.update(link_requested_at=now - older_than)
-            raise
-    return len(ids)
+    # One processor per task, as the services enqueue them: one Loket.nl snapshot, one lease.
+    by_processor: dict[int, list[int]] = {}
+    for processor_id, link_id in rows:
+        by_processor.setdefault(processor_id, []).append(link_id)
+    for ids in by_processor.values():
+        for start in range(0, len(ids), TASK_CHUNK):
+            chunk = ids[start : start + TASK_CHUNK]
+            # Re-armed first: the task may finish (or defer itself) before the enqueue returns.
+            rearmed = EmployerLink.objects.filter(
+                Q(link_claimed_until__isnull=True) | Q(link_claimed_until__lt=now),
+                pk__in=chunk,
+                status=LinkStatus.PENDING,
+            )
+            rearmed.update(link_requested_at=now + REARM, link_claimed_until=None)
+            try:
+                enqueue(task_names.LINK_EMPLOYERS, chunk)
+            except Exception:
+                # Broker down: the rest stays due for the next run, and so does this chunk.
+                EmployerLink.objects.filter(pk__in=chunk, link_requested_at=now + REARM).update(
+                    link_requested_at=now - older_than
+                )
+                raise
+    return len(rows)
 
 
 def visibility_checks_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
@@ -107,9 +119,13 @@ def due_digests_enqueue() -> int:
 
 
 def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, int]:
-    """Every mail still due a while after its moment: handed to Celery again."""
-    before = timezone.now() - older_than
-    requests = EmployerRequest.objects.order_by("pk")
+    """Every mail still due a while after its moment, handed to Celery again, then left alone
+    for :data:`~common.outbox.REARM` (``mail_retry_at``): a mail server down for an hour must
+    not gather a copy on every run. A broker error raises; what was not enqueued stays due."""
+    now = timezone.now()
+    before = now - older_than
+    ready = Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
+    requests = EmployerRequest.objects.filter(ready).order_by("pk")
     received = list(
         requests.filter(mails_sent_at__isnull=True, created_at__lt=before).values_list(
             "pk", flat=True
@@ -124,6 +140,7 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
     )
     active = list(
         EmployerLink.objects.filter(
+            ready,
             status=LinkStatus.ACTIVE,
             request__isnull=False,
             employer_notified_at__isnull=True,
@@ -132,12 +149,23 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for request_id in received:
-        enqueue(task_names.SEND_REQUEST_MAILS, request_id)
-    for request_id in problems:
-        enqueue(task_names.SEND_REQUEST_PROBLEM_MAIL, request_id)
-    for start in range(0, len(active), TASK_CHUNK):
-        enqueue(task_names.SEND_LINK_ACTIVE_MAILS, active[start : start + TASK_CHUNK])
+    requests_due = EmployerRequest.objects.filter(pk__in=[*received, *problems])
+    links_due = EmployerLink.objects.filter(pk__in=active)
+    requests_due.update(mail_retry_at=now + MAIL_REARM)
+    links_due.update(mail_retry_at=now + MAIL_REARM)
+    try:
+        for request_id in received:
+            enqueue(task_names.SEND_REQUEST_MAILS, request_id)
+        for request_id in problems:
+            enqueue(task_names.SEND_REQUEST_PROBLEM_MAIL, request_id)
+        for start in range(0, len(active), TASK_CHUNK):
+            enqueue(task_names.SEND_LINK_ACTIVE_MAILS, active[start : start + TASK_CHUNK])
+    except Exception:
+        # Broker down: every mail of this run is due again on the next one (a copy enqueued
+        # before the failure finds its mail sent, or sends it once).
+        requests_due.update(mail_retry_at=None)
+        links_due.update(mail_retry_at=None)
+        raise
     return {
         "request_mails": len(received),
         "problem_mails": len(problems),

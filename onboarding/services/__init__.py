@@ -29,6 +29,7 @@ from onboarding.services.accounts import login_attempt, registration_activate
 from onboarding.services.credential_check import (
     TEMPORARY_RETRY_SECONDS,
     CheckResult,
+    check_defer,
     check_run,
     pending_checks_enqueue,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "CheckNotPassed",
     "CheckResult",
     "DuplicateRegistration",
+    "check_defer",
     "check_request",
     "check_run",
     "credentials_update",

@@ -89,6 +89,14 @@ def check_run(*, processor_id: int, trigger: str) -> CheckResult:
     return _store(processor_id, requested_at, attempt, diagnosis, trigger)
 
 
+def check_defer(*, processor_id: int, seconds: int) -> None:
+    """The check task retries in ``seconds`` (its backoff): the sweep leaves the check alone
+    until then instead of starting a second chain of retries."""
+    PayrollProcessor.objects.filter(pk=processor_id, check_requested_at__isnull=False).update(
+        check_retry_at=timezone.now() + dt.timedelta(seconds=seconds)
+    )
+
+
 def _release(processor_id: int, *, retry_in: int) -> None:
     PayrollProcessor.objects.filter(pk=processor_id).update(
         check_claimed_until=None, check_retry_at=timezone.now() + dt.timedelta(seconds=retry_in)
@@ -154,6 +162,10 @@ def _store(
         processor.status = _next_status(processor, passed=outcome is CheckOutcome.PASSED)
         if previous != Status.NEEDS_ATTENTION and processor.status == Status.NEEDS_ATTENTION:
             processor.status_mail_due_at = now
+        elif previous == Status.NEEDS_ATTENTION and processor.status == Status.CONFIRMED:
+            # Back from needs attention, never activated: the needs-attention mail may have
+            # replaced a confirmation still due, so the activation link goes out (again).
+            processor.status_mail_due_at = now
         processor.save()
         record_status_change(
             processor,
@@ -163,8 +175,13 @@ def _store(
             note=f"controle: {outcome.label}",
             findings=findings,
         )
-        if previous != Status.NEEDS_ATTENTION and processor.status == Status.NEEDS_ATTENTION:
-            enqueue_on_commit(task_names.SEND_NEEDS_ATTENTION_MAIL, processor.pk)
+        if processor.status_mail_due_at == now:  # set above: this change has a mail
+            enqueue_on_commit(
+                task_names.SEND_NEEDS_ATTENTION_MAIL
+                if processor.status == Status.NEEDS_ATTENTION
+                else task_names.SEND_CONFIRMATION_MAIL,
+                processor.pk,
+            )
     return CheckResult(outcome=outcome)
 
 

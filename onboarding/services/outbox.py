@@ -6,7 +6,7 @@ There is no queue of our own: each mail is a column on the processor's row, due 
 it holds (set in the transaction of the change the mail is about):
 
 - ``received_mail_due_at``: the processor's "aanmelding ontvangen" with its status link;
-- ``asr_notice_due_at``: a.s.r.'s notice of a new registration;
+- ``asr_notice_due_at``: a.s.r.'s notice of a new registration (sent with the receipt);
 - ``status_mail_due_at``: the mail of the current status (confirmation with the activation link,
   rejection, needs attention), also when staff send it again. Which mail is decided when it is
   sent, so a mail that no longer fits (a confirmation after the account was activated) is not.
@@ -14,7 +14,8 @@ it holds (set in the transaction of the change the mail is about):
 Each mail is sent inside a transaction that holds the row (:func:`common.outbox.hold`) and empties
 its column: a task delivered twice, or the sweep's copy of one still on its way, sends nothing the
 second time; a send that fails rolls back and the mail stays due. A row another transaction holds
-raises :class:`~common.outbox.RowsHeld` and the task tries again a few seconds later.
+raises :class:`~common.outbox.RowsHeld` and the task tries again a few seconds later. After the
+sweep resent a mail, ``mail_retry_at`` keeps it from resending it again for a while.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.dispatch import enqueue
-from common.outbox import RowsHeld, hold
+from common.outbox import REARM, RowsHeld, hold
 from onboarding import emails, task_names
 from onboarding.models import PayrollProcessor, Status
 
@@ -50,35 +52,40 @@ def status_mail_task(status: str) -> str | None:
     return _STATUS_TASKS.get(status)
 
 
-def _send_once(processor_id: int, column: str, send: Callable[[PayrollProcessor], None]) -> bool:
-    due = PayrollProcessor.objects.filter(pk=processor_id, **{f"{column}__isnull": False})
+def _send_due(processor_id: int, sends: dict[str, Callable[[PayrollProcessor], None]]) -> list[str]:
+    """Hold the row if any of the columns of ``sends`` is due, send those that are, and empty
+    them, in one transaction. Returns the columns sent."""
+    due_q = Q()
+    for column in sends:
+        due_q |= Q(**{f"{column}__isnull": False})
+    due = PayrollProcessor.objects.filter(due_q, pk=processor_id)
     with transaction.atomic():
         mine, others = hold(due)
         if others:
             raise RowsHeld(others)
         if not mine:
-            return False
+            return []
         processor = PayrollProcessor.objects.select_related("user").get(pk=processor_id)
-        send(processor)
-        PayrollProcessor.objects.filter(pk=processor_id).update(**{column: None})
-    return True
+        sent = [column for column in sends if getattr(processor, column) is not None]
+        for column in sent:
+            sends[column](processor)
+        PayrollProcessor.objects.filter(pk=processor_id).update(
+            **dict.fromkeys(sent), mail_retry_at=None
+        )
+    return sent
 
 
-def received_mail_send(*, processor_id: int) -> bool:
-    """The processor's receipt with the link to its status page, once."""
-    return _send_once(
-        processor_id,
-        "received_mail_due_at",
-        lambda processor: emails.send_received(processor_id=processor.pk),
-    )
-
-
-def asr_notice_send(*, processor_id: int) -> bool:
-    """a.s.r.'s notice of the new registration, once."""
-    return _send_once(
-        processor_id,
-        "asr_notice_due_at",
-        lambda processor: emails.send_asr_notification(processor_id=processor.pk),
+def registration_mails_send(*, processor_id: int) -> bool:
+    """The processor's receipt with the link to its status page, and a.s.r.'s notice of the new
+    registration: each once, together (one hold on the row, not two waiting for each other)."""
+    return bool(
+        _send_due(
+            processor_id,
+            {
+                "received_mail_due_at": lambda p: emails.send_received(processor_id=p.pk),
+                "asr_notice_due_at": lambda p: emails.send_asr_notification(processor_id=p.pk),
+            },
+        )
     )
 
 
@@ -91,23 +98,40 @@ def status_mail_send(*, processor_id: int) -> bool:
         if sender is not None:
             sender(processor_id=processor.pk)
 
-    return _send_once(processor_id, "status_mail_due_at", send)
+    return bool(_send_due(processor_id, {"status_mail_due_at": send}))
 
 
 def unsent_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> dict[str, int]:
-    """The beat's sweep: every mail still due a while after its moment, handed to Celery again.
-    A copy of a task still on its way finds nothing due and sends nothing. A broker error
-    raises, so the beat run fails visibly and the next one catches up."""
-    before = timezone.now() - older_than
-    due = PayrollProcessor.objects.order_by("pk")
-    received = list(due.filter(received_mail_due_at__lt=before).values_list("pk", flat=True))
-    notices = list(due.filter(asr_notice_due_at__lt=before).values_list("pk", flat=True))
-    status = list(due.filter(status_mail_due_at__lt=before).values_list("pk", "status").iterator())
-    for processor_id in received:
-        enqueue(task_names.SEND_RECEIVED_MAIL, processor_id)
-    for processor_id in notices:
-        enqueue(task_names.NOTIFY_ASR_NEW_REGISTRATION, processor_id)
+    """The beat's sweep: every mail still due a while after its moment, handed to Celery again,
+    then left alone for :data:`~common.outbox.REARM` (``mail_retry_at``) so that a mail server
+    down for an hour does not gather a copy on every run. A copy of a task still on its way finds
+    nothing due and sends nothing. A broker error raises, and what was not enqueued stays due
+    for the next run."""
+    now = timezone.now()
+    before = now - older_than
+    ready = PayrollProcessor.objects.filter(
+        Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
+    ).order_by("pk")
+    registration = list(
+        ready.filter(
+            Q(received_mail_due_at__lt=before) | Q(asr_notice_due_at__lt=before)
+        ).values_list("pk", flat=True)
+    )
+    status = list(ready.filter(status_mail_due_at__lt=before).values_list("pk", "status"))
+    for processor_id in registration:
+        _rearm_and_enqueue(processor_id, task_names.SEND_RECEIVED_MAIL, now)
     for processor_id, current in status:
         # A status without a mail still empties its column through the task.
-        enqueue(status_mail_task(current) or task_names.SEND_CONFIRMATION_MAIL, processor_id)
-    return {"received": len(received), "asr_notices": len(notices), "status_mails": len(status)}
+        name = status_mail_task(current) or task_names.SEND_CONFIRMATION_MAIL
+        _rearm_and_enqueue(processor_id, name, now)
+    return {"registration_mails": len(registration), "status_mails": len(status)}
+
+
+def _rearm_and_enqueue(processor_id: int, name: str, now: dt.datetime) -> None:
+    rearmed = PayrollProcessor.objects.filter(pk=processor_id)
+    rearmed.update(mail_retry_at=now + REARM)
+    try:
+        enqueue(name, processor_id)
+    except Exception:
+        rearmed.update(mail_retry_at=None)  # broker down: due again on the next run
+        raise

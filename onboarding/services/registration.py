@@ -71,8 +71,7 @@ def registration_submit(
                 processor, from_status="", actor=None, actor_label="aanmeldformulier"
             )
             enqueue_on_commit(task_names.CHECK_CREDENTIALS, processor.pk)
-            enqueue_on_commit(task_names.SEND_RECEIVED_MAIL, processor.pk)
-            enqueue_on_commit(task_names.NOTIFY_ASR_NEW_REGISTRATION, processor.pk)
+            enqueue_on_commit(task_names.SEND_RECEIVED_MAIL, processor.pk)  # and a.s.r.'s notice
     except IntegrityError:
         # Two submissions raced past the checks above; the database constraint decides.
         raise DuplicateRegistration(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate") from None

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from employers import services, tasks
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
-from employers.services import sweeps
+from employers.services import linking, sweeps
 from onboarding.models import PayrollProcessor
 from tests.employers.conftest import E1, E4, make_processor
 
@@ -293,3 +293,46 @@ def test_the_upgrade_marks_the_mails_of_existing_rows_sent_so_nothing_goes_out_m
         "link_active_mails": 0,
     }
     assert mail.outbox == []
+
+
+def test_the_sweep_hands_a_due_mail_out_once_per_rearm_not_on_every_run(
+    processor, mail_server, django_capture_on_commit_callbacks
+):
+    """A mail server down for an hour must not gather a copy of the task every 20 seconds."""
+    mail_server.down()
+    request = _request(processor, django_capture_on_commit_callbacks)  # refused: still due
+
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 1
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 0
+
+    mail_server.up()
+    EmployerRequest.objects.filter(pk=request.pk).update(
+        mail_retry_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert sweeps.unsent_mails_enqueue(older_than=dt.timedelta(0))["request_mails"] == 1
+    assert EmployerRequest.objects.get(pk=request.pk).mails_sent_at is not None
+
+
+def test_a_linking_task_defers_or_releases_only_the_links_under_its_own_lease(processor):
+    """A copy that took the links over (the first task's lease ran out) keeps them: the first
+    task's late defer or release must not free them for the sweep."""
+    now = timezone.now()
+    mine, theirs = now + dt.timedelta(seconds=30), now + dt.timedelta(seconds=40)
+    link = EmployerLink.objects.create(
+        processor=processor,
+        loket_employer_id=E1,
+        employer_name="Bakkerij Van Dijk B.V.",
+        status=LinkStatus.PENDING,
+        link_requested_at=now,
+        link_claimed_until=theirs,
+    )
+
+    linking.links_defer(link_ids=[link.pk], seconds=600, lease=mine)
+    linking.links_release(link_ids=[link.pk], lease=mine)
+
+    link.refresh_from_db()
+    assert (link.link_claimed_until, link.link_requested_at) == (theirs, now)
+    linking.links_defer(link_ids=[link.pk], seconds=600, lease=theirs)
+    link.refresh_from_db()
+    assert link.link_claimed_until is None
+    assert link.link_requested_at > now + dt.timedelta(seconds=590)
