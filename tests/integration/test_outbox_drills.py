@@ -29,7 +29,7 @@ from onboarding import services as onboarding_services
 from onboarding import task_names as onboarding_tasks
 from onboarding.models import PayrollProcessor, Status
 from onboarding.services import outbox as registration_outbox
-from tests.employers.conftest import E1, make_processor
+from tests.employers.conftest import E1, E2, E3, make_processor
 from tests.onboarding.conftest import flush_rate_limits
 from tests.workers import (
     SILENT_BROKER_DB,
@@ -337,3 +337,60 @@ def test_the_daily_recheck_never_schedules_a_task_further_out_than_the_longest_r
         if headers["eta"]:
             eta = dt.datetime.fromisoformat(headers["eta"])
             assert eta - now < dt.timedelta(seconds=settings.CELERY_MAX_RETRY_DELAY)
+
+
+def test_link_active_mails_go_out_for_the_free_links_and_after_release_for_the_held_one(
+    integration_services, celery_worker_process
+):
+    """One "link active" task for three links, one of whose rows another transaction holds: the
+    two free ones are mailed at once, the held one a few seconds after it is free, each once."""
+    processor = make_processor()
+    contacts = [_unique(f"active-{n}") for n in range(3)]
+    employers = [  # E1-E3 of ws-benefits: (id, KvK number, a loonheffingennummer)
+        (E1, "12345678", "144068989L01"),
+        (E2, "23456789", "173718528L01"),
+        (E3, "34567890", "177756184L01"),
+    ]
+    with _queue_lost_on_restart(integration_services, celery_worker_process):
+        for (_id, kvk, number), contact in zip(employers, contacts, strict=True):
+            employer_services.request_submit(
+                company_name=f"Werkgever {kvk}",
+                kvk_number=kvk,
+                tax_numbers=[number],
+                contact_name="Contact",
+                contact_email=contact,
+                processor=processor,
+            )
+        employer_services.links_register(
+            processor=processor, employer_ids=[e[0] for e in employers], by=None
+        )
+        links = list(EmployerLink.objects.filter(processor=processor).order_by("pk"))
+        employer_services.links_activate(link_ids=[link.pk for link in links], trigger="test")
+    active = list(
+        EmployerLink.objects.filter(processor=processor).select_related("request").order_by("pk")
+    )
+    assert [link.status for link in active] == [LinkStatus.ACTIVE] * 3
+    held = active[0]
+
+    with _row_held(EmployerLink._meta.db_table, held.pk) as release:
+        task_id = app.send_task(
+            employer_tasks.SEND_LINK_ACTIVE_MAILS, args=[[link.pk for link in active]]
+        ).id
+        wait_for(
+            lambda: (
+                EmployerLink.objects.filter(pk__in=[a.pk for a in active[1:]])
+                .filter(employer_notified_at__isnull=False)
+                .count()
+                == 2
+            )
+        )
+        retrying = f"[{task_id}] retry: Retry in 5s"
+        wait_for(lambda: retrying in WORKER_LOG.read_text(errors="replace"))
+        assert EmployerLink.objects.get(pk=held.pk).employer_notified_at is None
+        release.set()
+
+    wait_for(lambda: EmployerLink.objects.get(pk=held.pk).employer_notified_at is not None)
+    for link in active:
+        wait_for(lambda link=link: _mails_to(link.request.contact_email) >= 1)
+    # Each once (their confirmations were lost with the queue and are not swept here).
+    assert [_mails_to(link.request.contact_email) for link in active] == [1, 1, 1]
