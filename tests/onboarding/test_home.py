@@ -66,3 +66,6 @@ def test_the_way_in_reads_english_in_english(client):
     assert '<html lang="en">' in html
     assert "Register as a payroll processor" in html
     assert ">Log in</a>" in html
+    assert "How it works" in html
+    assert "Zo werkt het" not in html
+    assert "Met de salariskoppeling" not in html
