@@ -29,12 +29,9 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -48,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
+
+from bench.harness import gunicorn, postgres_admin  # noqa: E402
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "bench_pages"
@@ -112,17 +111,12 @@ def postgres_answers() -> bool:
     return True
 
 
-def _postgres_admin(statement: str) -> None:
-    with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=5, autocommit=True) as conn:
-        conn.execute(statement)
-
-
 @contextmanager
 def bench_database(workdir: Path) -> Iterator[tuple[str, str]]:
     """(DATABASE_URL, description) of a fresh, empty bench database; dropped afterwards."""
     if postgres_answers():
-        _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        _postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
         try:
             yield f"{PG_SERVER}/{PG_DATABASE}", f"PostgreSQL ({HOST}:5432/{PG_DATABASE})"
         finally:
@@ -132,7 +126,7 @@ def bench_database(workdir: Path) -> Iterator[tuple[str, str]]:
                 from django.db import connections
 
                 connections.close_all()
-            _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     else:
         path = workdir / "bench.sqlite3"
         yield f"sqlite:///{path}", f"SQLite ({path}; PostgreSQL antwoordt niet)"
@@ -156,64 +150,6 @@ def production_env(database_url: str, static_root: Path) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    """gunicorn with 2 workers on ``HOST:port``; killed (its whole process group) on exit."""
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi:application",
-        "--workers=2",
-        f"--bind={HOST}:{port}",
-        f"--chdir={ROOT}",
-        "--log-level=warning",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    base = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn stopte meteen:\n" + log_path.read_text())
-            try:
-                with urllib.request.urlopen(f"{base}{PAGES['bare']}", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn antwoordt niet binnen 30 s:\n" + log_path.read_text())
-            time.sleep(0.2)
-        yield base
-    finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -349,7 +285,7 @@ def main() -> None:
                 + ", ".join(f"{name} {count}" for name, count in hits.items())
             )
             figures[size] = {}
-            with gunicorn(env, free_port(), workdir / f"gunicorn-{size}.log") as base:
+            with gunicorn(env, workdir / f"gunicorn-{size}.log", probe=PAGES["bare"]) as base:
                 check_directory(base, size)
                 for path in PAGES.values():
                     run_wrk(wrk, base + path, WRK_WARMUP)

@@ -12,6 +12,6 @@ contracts check it):
   Werkgevers page's read model).
 - ``emails`` (building and sending the mails), ``loket_snapshot`` (what a processor's
   web-service user sees in Loket.nl, cached, and the page's cache protocol).
-- ``models``, ``matching`` (the one request-to-employer rule), ``identifiers`` (KvK number and
-  loonheffingennummer), ``task_names``.
+- ``models``, ``lookups`` (query helpers), ``matching`` (the one request-to-employer rule),
+  ``identifiers`` (KvK number and loonheffingennummer), ``task_names``.
 """

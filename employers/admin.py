@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ReadOnlyInline
 from employers import services
 from employers.models import (
     EmployerEvent,
@@ -82,44 +83,21 @@ def _problem(code: str, detail: str = "") -> SafeString | str:
 # --- inlines -------------------------------------------------------------------------------------
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the request or link may see its numbers and history.
-        opts = self.parent_model._meta
-        return request.user.has_perm(
-            f"{opts.app_label}.view_{opts.model_name}"
-        ) or request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
-
-
-class RequestTaxNumberInline(_ReadOnlyInline):
+class RequestTaxNumberInline(ReadOnlyInline):
     model = RequestTaxNumber
     verbose_name_plural = _("loonheffingennummers")
     fields = ("number", "is_open")
     readonly_fields = fields
 
 
-class LinkTaxNumberInline(_ReadOnlyInline):
+class LinkTaxNumberInline(ReadOnlyInline):
     model = LinkTaxNumber
     verbose_name_plural = _("loonheffingennummers (volgens Loket.nl)")
     fields = ("number",)
     readonly_fields = fields
 
 
-class _EventInline(_ReadOnlyInline):
+class _EventInline(ReadOnlyInline):
     model = EmployerEvent
     verbose_name_plural = _("geschiedenis")
     fields = ("at", "from_status", "to_status", "actor_label", "note")

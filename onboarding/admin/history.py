@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyInline
 from locket_client.diagnose import Finding
 from onboarding.models import CheckAttempt, StatusChange
 
@@ -33,29 +34,7 @@ def render_findings(data: Iterable[dict[str, object]] | None) -> SafeString:
     )
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the registration may see its history.
-        return request.user.has_perm("onboarding.view_payrollprocessor") or request.user.has_perm(
-            "onboarding.change_payrollprocessor"
-        )
-
-
-class StatusChangeInline(_ReadOnlyInline):
+class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     verbose_name_plural = _("geschiedenis")
     fields = ("at", "from_status", "to_status", "actor_label", "note", "findings_display")
@@ -67,7 +46,7 @@ class StatusChangeInline(_ReadOnlyInline):
         return render_findings(obj.findings)
 
 
-class CheckAttemptInline(_ReadOnlyInline):
+class CheckAttemptInline(ReadOnlyInline):
     model = CheckAttempt
     verbose_name_plural = _("controlepogingen")
     fields = (
