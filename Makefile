@@ -32,9 +32,9 @@ test: $(VENV)/.installed messages chromium ## Lint (ruff, import contracts), for
 	scripts/test-env bash -c '$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
 
 # The compiled catalogues (.mo, not in git) from locale/<language>/LC_MESSAGES/django.po. Needs GNU
-# gettext's msgfmt (Debian: gettext; .ci/run installs it).
+# gettext's msgfmt (Debian: gettext; scripts/ensure-gettext installs it as root).
 messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
-	@command -v msgfmt >/dev/null || { echo "msgfmt ontbreekt: installeer GNU gettext (apt-get install gettext)." >&2; exit 1; }
+	@scripts/ensure-gettext
 	$(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
 
 # Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root

@@ -85,15 +85,16 @@ def visibility_checks_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
         .order_by("visibility_due_at")
         .values_list("pk", flat=True)
     )
-    for request_id in ids:
-        # Re-armed first: the check may finish before the enqueue returns.
-        rearmed = EmployerRequest.objects.filter(pk=request_id, visibility_due_at__isnull=False)
-        rearmed.update(visibility_due_at=now + REARM)
+    # Re-armed first, in one statement: a check may finish before its enqueue returns.
+    EmployerRequest.objects.filter(pk__in=ids).update(visibility_due_at=now + REARM)
+    for position, request_id in enumerate(ids):
         try:
             enqueue(task_names.CHECK_REQUEST_VISIBILITY, request_id)
         except Exception:
             # Broker down: this one and the rest stay due for the next run.
-            rearmed.update(visibility_due_at=now - older_than)
+            EmployerRequest.objects.filter(
+                pk__in=ids[position:], visibility_due_at=now + REARM
+            ).update(visibility_due_at=now - older_than)
             raise
     return len(ids)
 

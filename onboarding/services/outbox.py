@@ -118,20 +118,20 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> dict[str, int]:
         ).values_list("pk", flat=True)
     )
     status = list(ready.filter(status_mail_due_at__lt=before).values_list("pk", "status"))
-    for processor_id in registration:
-        _rearm_and_enqueue(processor_id, task_names.SEND_RECEIVED_MAIL, now)
-    for processor_id, current in status:
-        # A status without a mail still empties its column through the task.
-        name = status_mail_task(current) or task_names.SEND_CONFIRMATION_MAIL
-        _rearm_and_enqueue(processor_id, name, now)
+    # A status without a mail still empties its column through the task.
+    work = [(pk, task_names.SEND_RECEIVED_MAIL) for pk in registration] + [
+        (pk, status_mail_task(current) or task_names.SEND_CONFIRMATION_MAIL)
+        for pk, current in status
+    ]
+    rearmed = now + REARM
+    PayrollProcessor.objects.filter(pk__in=[pk for pk, _name in work]).update(mail_retry_at=rearmed)
+    for position, (processor_id, name) in enumerate(work):
+        try:
+            enqueue(name, processor_id)
+        except Exception:
+            # Broker down: this mail and the rest are due again on the next run.
+            PayrollProcessor.objects.filter(
+                pk__in=[pk for pk, _name in work[position:]], mail_retry_at=rearmed
+            ).update(mail_retry_at=None)
+            raise
     return {"registration_mails": len(registration), "status_mails": len(status)}
-
-
-def _rearm_and_enqueue(processor_id: int, name: str, now: dt.datetime) -> None:
-    rearmed = PayrollProcessor.objects.filter(pk=processor_id)
-    rearmed.update(mail_retry_at=now + REARM)
-    try:
-        enqueue(name, processor_id)
-    except Exception:
-        rearmed.update(mail_retry_at=None)  # broker down: due again on the next run
-        raise
