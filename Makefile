@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test messages chromium deploy-check lint format bench drill clean distclean
+.PHONY: help run test messages po chromium deploy-check lint format bench drill clean distclean
 
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,14 @@ test: $(VENV)/.installed messages chromium ## Lint (ruff, import contracts), for
 messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
 	@scripts/ensure-gettext
 	$(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
+
+# After changing a text: collect every msgid of the templates and Python code into
+# locale/en/LC_MESSAGES/django.po (tests/config/test_catalogues.py uses the same options and fails
+# while a msgid is missing there or has no English). Then write the English msgstr and `make messages`.
+# locale/nl/LC_MESSAGES/django.po holds only Dutch for Django's own texts that Django leaves English.
+po: $(VENV)/.installed ## Update locale/en/LC_MESSAGES/django.po from the sources (makemessages)
+	@scripts/ensure-gettext
+	$(BIN)/python manage.py makemessages -l en --ignore .venv --ignore tests --ignore bench --add-location file -e html,txt,py --no-obsolete
 
 # Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root
 # it installs it; otherwise it says what is missing. Outside CI `make test` goes on and the browser

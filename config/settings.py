@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # intcomma for counts people read: "10.000 werkgevers" in Dutch, "10,000 employers" in English.
+    "django.contrib.humanize",
     "locket_client",
     "onboarding",
     "employers",
