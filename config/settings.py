@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "common.context_processors.asr_contact",
             ],
         },
     },
@@ -237,6 +239,26 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="salariskoppeling@asr.nl")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ASR_NOTIFY_EMAIL = env_str("ASR_NOTIFY_EMAIL", default="salariskoppeling-beheer@asr.nl")
+# a.s.r.'s contact details for processors and employers: every page's footer, every mail and
+# every error or dead-end page show them (common.context_processors.asr_contact).
+ASR_CONTACT_EMAIL = env_str("ASR_CONTACT_EMAIL", default="salariskoppeling@asr.nl")
+ASR_CONTACT_PHONE = env_str("ASR_CONTACT_PHONE", default="030 257 9111")
+ASR_CONTACT_OPENS = env_str("ASR_CONTACT_OPENS", default="08:30")
+ASR_CONTACT_CLOSES = env_str("ASR_CONTACT_CLOSES", default="17:00")
+if "@" not in (ASR_CONTACT_EMAIL or ""):
+    raise ImproperlyConfigured("ASR_CONTACT_EMAIL moet een e-mailadres zijn.")
+if not re.fullmatch(r"\+?[0-9 ()-]{6,20}", ASR_CONTACT_PHONE or ""):
+    raise ImproperlyConfigured(
+        "ASR_CONTACT_PHONE moet een telefoonnummer zijn (cijfers en spaties)."
+    )
+for _name, _value in (
+    ("ASR_CONTACT_OPENS", ASR_CONTACT_OPENS),
+    ("ASR_CONTACT_CLOSES", ASR_CONTACT_CLOSES),
+):
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", _value or ""):
+        raise ImproperlyConfigured(f"{_name} moet een tijd zijn als 08:30.")
+if ASR_CONTACT_OPENS >= ASR_CONTACT_CLOSES:
+    raise ImproperlyConfigured("ASR_CONTACT_OPENS moet voor ASR_CONTACT_CLOSES liggen.")
 # Absolute address of the portal, for links in e-mails (mails are sent by workers, not requests).
 PORTAL_BASE_URL = (env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000") or "").rstrip("/")
 if not PORTAL_BASE_URL.startswith(("https://", "http://")):
