@@ -22,7 +22,7 @@ def test_every_page_footer_shows_the_contact_details_from_the_settings(client, s
         footer = page[page.index('<footer class="site-footer">') :]
         assert 'href="mailto:hulp@asr.example"' in footer, url
         assert 'href="tel:+31301234567"' in footer, url
-        assert "09:00–16:30" in footer, url
+        assert "09:00\u201316:30" in footer, url  # an en dash between the times
 
 
 def test_the_footer_speaks_english_on_an_english_page(client) -> None:
