@@ -59,6 +59,26 @@ AXE_RUN = """async (tags) => {
   }));
 }"""
 
+# The outermost elements that reach past the right edge of the window, not inside a box that
+# scrolls or clips them (for the report).
+WIDEST = """() => {
+  const edge = window.innerWidth, found = [];
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + [...e.classList].map((c) => "." + c).join("");
+  for (const e of document.body.querySelectorAll("*")) {
+    const right = e.getBoundingClientRect().right;
+    if (right <= edge + 0.5) continue;
+    let a = e.parentElement, inside = false;
+    while (a && a !== document.body) {
+      if (a.getBoundingClientRect().right > edge + 0.5
+          || getComputedStyle(a).overflowX !== "visible") { inside = true; break; }
+      a = a.parentElement;
+    }
+    if (!inside) found.push(`${name(e)} (right ${Math.round(right)})`);
+  }
+  return found.slice(0, 5);
+}"""
+
 
 @dataclass
 class Walk:
@@ -97,7 +117,11 @@ class Walk:
                 "[document.documentElement.scrollWidth, window.innerWidth]"
             )
             if scroll > inner:
-                problems.append(f"scrolls sideways: scrollWidth {scroll} > innerWidth {inner}")
+                wide = self.page.evaluate(WIDEST)
+                problems.append(
+                    f"scrolls sideways: scrollWidth {scroll} > innerWidth {inner}; "
+                    f"past the edge: {wide}"
+                )
         lang = self.page.evaluate("document.documentElement.getAttribute('lang')")
         if lang != self.language:
             problems.append(f"<html lang={lang!r}>, asked for {self.language!r}")
@@ -286,3 +310,39 @@ def test_every_page_has_no_wcag22_aa_violation_fits_the_width_and_speaks_its_lan
     errors = [e for e in errors if "the server responded with a status of 4" not in e]
     walk.failures.extend(f"[{language} {width}px] console: {error}" for error in errors)
     assert not walk.failures, f"{len(walk.failures)} problems:\n" + "\n".join(walk.failures)
+
+
+def test_the_page_check_reports_each_kind_of_fault_it_looks_for(browser, live_server) -> None:
+    """The walk's checks are not empty: on the home page, under the portal's CSP, axe-core is
+    injected and reports a button without a name, and a too-wide block, a wrong ``lang`` and
+    text in the other language are each reported."""
+    page = browser.new_context(locale="nl-NL", viewport={"width": NARROW, "height": 900}).new_page()
+    response = page.goto(live_server.url + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate(
+        """() => {
+        const main = document.querySelector("main");
+        main.append(document.createElement("button"));
+        const wide = document.createElement("p");
+        wide.style.width = "900px";
+        wide.textContent = "Please check your details";
+        main.append(wide);
+        document.documentElement.lang = "en";
+    }"""
+    )
+    walk = Walk(
+        page=page,
+        base=live_server.url,
+        language="nl",
+        width=NARROW,
+        axe_source=(AXE_DIR / "axe.min.js").read_text(encoding="utf-8"),
+    )
+
+    walk.check("home with faults added")
+
+    assert page.evaluate("axe.version") == AXE_VERSION
+    report = "\n".join(walk.failures)
+    assert "axe button-name (critical)" in report
+    assert "scrolls sideways: scrollWidth" in report
+    assert "<html lang='en'>, asked for 'nl'" in report
+    assert "text not in 'nl': ['Please', 'your']" in report
