@@ -1,0 +1,348 @@
+"""Every public, processor and employer page, in Dutch and English, at 1280 and 375 px wide, in
+headless Chromium against the live server: axe-core (vendored, ``vendor/axe-core``) with the
+WCAG 2.2 AA tags finds nothing, a phone-wide page does not scroll sideways, and ``<html lang>``
+is the language asked for and the language of the text.
+
+One test per (language, width) walks all the pages (a registration in several states, the forms
+empty and with their errors, logged in and out) and collects what fails on each, so that one run
+lists every problem, by page, at once. Loket.nl is the sandbox over HTTP (the Werkgevers page
+shows its employers); Celery tasks run in this process.
+
+axe-core is put into each page with ``page.evaluate`` of its source: that runs in the page's
+own world through the DevTools protocol, which the portal's strict Content-Security-Policy does
+not govern (a ``<script>`` tag, as ``add_script_tag`` adds, would be refused). Each page proves
+it worked: ``axe.version`` is the vendored version.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import Page
+
+from onboarding.crypto import encrypt_secret
+from onboarding.models import PayrollProcessor, Status
+from tests.browser.test_registration_journey import TIMEOUT_MS, _collect_console_errors
+from tests.conftest import DEMO_PASSWORD
+from tests.onboarding.factories import PayrollProcessorFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_DIR = Path(__file__).parent / "vendor" / "axe-core"
+AXE_VERSION = "4.14.1"  # as vendor/axe-core/README.md says
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LOCALES = {"nl": "nl-NL", "en": "en-GB"}
+NARROW = 375
+
+# Words that only one of the two languages uses: found in the visible text of a page in the
+# other language, they show text that was not translated. (No "de"/"van": names have them.)
+DUTCH_ONLY = frozenset({"uw", "het", "een", "niet", "wordt", "worden", "deze", "naar", "kunt"})
+DUTCH_ONLY |= {"wilt", "zijn", "voor", "bij", "ook", "maar", "wij", "geen", "nog"}
+ENGLISH_ONLY = frozenset({"the", "your", "you", "with", "and", "please", "this", "have", "will"})
+WORD = re.compile(r"[^\W\d_]+")
+
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                          resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html})),
+  }));
+}"""
+
+# The outermost elements that reach past the right edge of the window, not inside a box that
+# scrolls or clips them (for the report).
+WIDEST = """() => {
+  const edge = window.innerWidth, found = [];
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + [...e.classList].map((c) => "." + c).join("");
+  for (const e of document.body.querySelectorAll("*")) {
+    const right = e.getBoundingClientRect().right;
+    if (right <= edge + 0.5) continue;
+    let a = e.parentElement, inside = false;
+    while (a && a !== document.body) {
+      if (a.getBoundingClientRect().right > edge + 0.5
+          || getComputedStyle(a).overflowX !== "visible") { inside = true; break; }
+      a = a.parentElement;
+    }
+    if (!inside) found.push(`${name(e)} (right ${Math.round(right)})`);
+  }
+  return found.slice(0, 5);
+}"""
+
+
+@dataclass
+class Walk:
+    """The pages seen in one language at one width, and what failed on them."""
+
+    page: Page
+    base: str
+    language: str
+    width: int
+    axe_source: str
+    failures: list[str] = field(default_factory=list)
+
+    def open(self, name: str, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.check(name)
+
+    def check(self, name: str) -> None:
+        """Everything this module asks of the page now shown, as ``name``."""
+        self.page.wait_for_load_state("load")
+        where = f"[{self.language} {self.width}px] {name} ({self.page.url.removeprefix(self.base)})"
+        self.failures.extend(f"{where}: {problem}" for problem in self._problems())
+
+    def _problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.page.evaluate("typeof window.axe") == "undefined":
+            self.page.evaluate(self.axe_source)
+        version = self.page.evaluate("typeof window.axe === 'object' ? axe.version : null")
+        assert version == AXE_VERSION, f"axe-core was not injected into {self.page.url}: {version}"
+        for violation in self.page.evaluate(AXE_RUN, WCAG_TAGS):
+            nodes = "; ".join(f"{n['target']} → {n['html'][:300]}" for n in violation["nodes"])
+            problems.append(
+                f"axe {violation['id']} ({violation['impact']}): {violation['help']} — {nodes}"
+            )
+        if self.width == NARROW:
+            scroll, inner = self.page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            if scroll > inner:
+                wide = self.page.evaluate(WIDEST)
+                problems.append(
+                    f"scrolls sideways: scrollWidth {scroll} > innerWidth {inner}; "
+                    f"past the edge: {wide}"
+                )
+        lang = self.page.evaluate("document.documentElement.getAttribute('lang')")
+        if lang != self.language:
+            problems.append(f"<html lang={lang!r}>, asked for {self.language!r}")
+        text = self.page.evaluate("document.body.innerText")
+        other = DUTCH_ONLY if self.language == "en" else ENGLISH_ONLY
+        foreign = sorted({w for w in WORD.findall(text) if w.lower() in other})
+        if foreign:
+            problems.append(f"text not in {self.language!r}: {foreign} in {_snippets(text, other)}")
+        return problems
+
+    def submit(self, form: str) -> None:
+        """Submit the form ``form`` (a CSS selector) with its first submit button."""
+        with self.page.expect_navigation():
+            self.page.locator(f"{form} button[type=submit]").first.click()
+
+
+def _snippets(text: str, words: frozenset[str], limit: int = 4) -> list[str]:
+    """The lines of ``text`` that hold one of ``words`` (at most ``limit``, shortened)."""
+    lines = [
+        line.strip()[:160]
+        for line in text.splitlines()
+        if any(w.lower() in words for w in WORD.findall(line))
+    ]
+    return lines[:limit]
+
+
+@dataclass(frozen=True)
+class Data:
+    active_email: str
+    active_password: str
+    active_name: str
+    pending_token: str
+    failed_token: str
+    confirmed_token: str
+    activation_path: str
+
+
+def _data() -> Data:
+    """Registrations in the states the pages show, and an active processor whose web-service
+    user is the sandbox's (its Werkgevers page lists the sandbox's employers)."""
+    now = timezone.now()
+    password = "Portaal-" + secrets.token_urlsafe(12)
+    user = UserFactory(email="salaris@jansen-loon.example", password=password)
+    active = PayrollProcessor.objects.create(
+        company_name="Salarisbureau Jansen B.V.",
+        email=user.email,
+        omgevingscode="DEMO001",
+        loket_username="ws-benefits",
+        loket_password_encrypted=encrypt_secret(DEMO_PASSWORD),
+        status=Status.ACTIVE,
+        user=user,
+        consent_at=now,
+        confirmed_at=now,
+        activated_at=now,
+        checked_at=now,
+        check_employer_count=3,
+    )
+    pending = PayrollProcessorFactory(company_name="Loonadvies Bakker")
+    failed = PayrollProcessorFactory(check_failed=True, company_name="Salarisadministratie Smit")
+    confirmed = PayrollProcessorFactory(confirmed=True, company_name="Payroll Visser B.V.")
+    to_activate = PayrollProcessorFactory(confirmed=True, company_name="Loonbureau Mulder")
+    to_activate.user = UserFactory(email=to_activate.email)
+    to_activate.save(update_fields=["user"])
+    uid = urlsafe_base64_encode(force_bytes(to_activate.user.pk))
+    token = default_token_generator.make_token(to_activate.user)
+    return Data(
+        active_email=active.email,
+        active_password=password,
+        active_name=active.company_name,
+        pending_token=pending.status_token,
+        failed_token=failed.status_token,
+        confirmed_token=confirmed.status_token,
+        activation_path=f"/account/activeren/{uid}/{token}/",
+    )
+
+
+def _public_pages(walk: Walk, data: Data) -> None:
+    page = walk.page
+    walk.open("home", "/")
+
+    walk.open("registration form", "/aanmelden/")
+    page.fill("#id_email", "geen-e-mailadres")
+    page.fill("#id_omgevingscode", "DEMO 001!")
+    walk.submit("main form.form")
+    walk.check("registration form with errors")
+
+    walk.open("status: check pending", f"/aanmelding/{data.pending_token}/")
+    walk.open("status: check failed, with a finding", f"/aanmelding/{data.failed_token}/")
+    page.fill("#id_loket_username", "")
+    page.fill("#id_omgevingscode", "")
+    walk.submit("form[action$='/corrigeren/']")
+    walk.check("status: correction with errors")
+    walk.open("status: confirmed", f"/aanmelding/{data.confirmed_token}/")
+
+    walk.open("activation: valid link", data.activation_path)
+    page.fill("#id_new_password1", "kort")
+    page.fill("#id_new_password2", "anders")
+    walk.submit("main form.form")
+    walk.check("activation: password errors")
+    walk.open("activation: invalid or expired link", "/account/activeren/MQ/verlopen-token/")
+
+    walk.open("directory", "/salarisverwerkers/")
+    walk.open("directory: search with results", "/salarisverwerkers/?q=Jansen")
+    walk.open("directory: search without results", "/salarisverwerkers/?q=Onbekend")
+
+    walk.open("page not found", "/aanmelding/onbekend-token/")
+
+
+def _employer_pages(walk: Walk, data: Data) -> None:
+    page = walk.page
+    walk.open("employer request form", "/salariskoppeling/aanvragen/")
+    page.fill("#id_kvk_number", "123")
+    page.fill("#id_contact_email", "geen-e-mailadres")
+    walk.submit("main form.form")
+    walk.check("employer request form with errors")
+    page.fill("#id_company_name", "Bakkerij Van Dijk B.V.")
+    page.fill("#id_kvk_number", "12345678")
+    page.fill("#id_tax_numbers", "144068989L01")
+    page.fill("#id_contact_name", "Jan van Dijk")
+    page.fill("#id_contact_email", "jan@bakkerij.example")
+    page.select_option("#id_processor", label=data.active_name)
+    page.check("#id_consent")
+    walk.submit("main form.form")
+    assert "/salariskoppeling/aangevraagd/" in page.url, walk.failures or page.url
+    walk.check("employer request done")
+
+
+def _processor_pages(walk: Walk, data: Data) -> None:
+    page = walk.page
+    walk.open("login", "/account/inloggen/")
+    page.fill("#id_email", data.active_email)
+    page.fill("#id_password", "niet-het-wachtwoord")
+    walk.submit("main form.form")
+    walk.check("login with an error")
+    page.fill("#id_email", data.active_email)
+    page.fill("#id_password", data.active_password)
+    walk.submit("main form.form")
+    assert page.url.endswith("/account/"), page.url
+    walk.check("dashboard")
+    page.fill("#id_loket_username", "")
+    page.fill("#id_omgevingscode", "")
+    walk.submit("form[action$='/loket-gegevens/']")
+    walk.check("dashboard: Loket.nl details with errors")
+
+    walk.open("Werkgevers", "/account/werkgevers/")
+    row = page.locator("tr", has_text="Bakkerij Van Dijk B.V.")
+    row.locator("input[name=employer_id]").check()
+    walk.submit("form[action$='/werkgevers/aanmelden/']")
+    walk.check("Werkgevers after registering an employer")
+    walk.open("Werkgevers: search", "/account/werkgevers/?q=Bakkerij")
+
+
+WALKS: tuple[Callable[[Walk, Data], None], ...] = (
+    _public_pages,
+    _employer_pages,
+    _processor_pages,
+)
+
+
+@pytest.mark.parametrize("width", [1280, NARROW])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_page_has_no_wcag22_aa_violation_fits_the_width_and_speaks_its_language(
+    browser, live_server, loket_settings, in_process_tasks, language, width
+) -> None:
+    loket_settings.PORTAL_BASE_URL = live_server.url
+    data = _data()
+    context = browser.new_context(
+        locale=LOCALES[language], viewport={"width": width, "height": 900}
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors = _collect_console_errors(page)
+    walk = Walk(
+        page=page,
+        base=live_server.url,
+        language=language,
+        width=width,
+        axe_source=(AXE_DIR / "axe.min.js").read_text(encoding="utf-8"),
+    )
+
+    for part in WALKS:
+        part(walk, data)
+
+    # A form with errors answers 400 and an unknown address 404, which Chromium logs as well.
+    errors = [e for e in errors if "the server responded with a status of 4" not in e]
+    walk.failures.extend(f"[{language} {width}px] console: {error}" for error in errors)
+    assert not walk.failures, f"{len(walk.failures)} problems:\n" + "\n".join(walk.failures)
+
+
+def test_the_page_check_reports_each_kind_of_fault_it_looks_for(browser, live_server) -> None:
+    """The walk's checks are not empty: on the home page, under the portal's CSP, axe-core is
+    injected and reports a button without a name, and a too-wide block, a wrong ``lang`` and
+    text in the other language are each reported."""
+    page = browser.new_context(locale="nl-NL", viewport={"width": NARROW, "height": 900}).new_page()
+    response = page.goto(live_server.url + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.evaluate(
+        """() => {
+        const main = document.querySelector("main");
+        main.append(document.createElement("button"));
+        const wide = document.createElement("p");
+        wide.style.width = "900px";
+        wide.textContent = "Please check your details";
+        main.append(wide);
+        document.documentElement.lang = "en";
+    }"""
+    )
+    walk = Walk(
+        page=page,
+        base=live_server.url,
+        language="nl",
+        width=NARROW,
+        axe_source=(AXE_DIR / "axe.min.js").read_text(encoding="utf-8"),
+    )
+
+    walk.check("home with faults added")
+
+    assert page.evaluate("axe.version") == AXE_VERSION
+    report = "\n".join(walk.failures)
+    assert "axe button-name (critical)" in report
+    assert "scrolls sideways: scrollWidth" in report
+    assert "<html lang='en'>, asked for 'nl'" in report
+    assert "text not in 'nl': ['Please', 'your']" in report
