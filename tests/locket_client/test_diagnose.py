@@ -63,7 +63,7 @@ def test_a_user_without_a_team_is_told_to_link_employers(loket):
 
     assert _codes(diagnosis) == [ProblemCode.GEEN_WERKGEVERS]
     assert diagnosis.employer_count == 0
-    assert diagnosis.findings[0].manual_step() == "Handleiding: stap 2 en 3"
+    assert diagnosis.findings[0].manual_step() == "Handleiding: stap 3, Ak gebruiker"
 
 
 @pytest.mark.parametrize(
