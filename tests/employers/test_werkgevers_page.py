@@ -161,6 +161,10 @@ def test_each_employer_shows_its_state_with_the_step_for_a_problem(
     assert "Jan van Dijk" in rows["Bakkerij Van Dijk B.V."]
     assert _state(html, "Transport Jansen B.V.") == "problem"
     assert "Handleiding: stap 3, Ak gebruiker" in rows["Transport Jansen B.V."]
+    assert (
+        '<a class="finding-step" href="/handleiding/#stap-3-ak-gebruiker">'
+        "Handleiding: stap 3, Ak gebruiker</a>" in html
+    )
     assert "ziet deze werkgever niet in Loket.nl" in rows["Transport Jansen B.V."]
     assert E4_NUMBER in rows["Transport Jansen B.V."]
     assert _state(html, "Installatiebedrijf De Vries B.V.") == "available"
