@@ -8,6 +8,11 @@ Every mail renders three templates, ``<prefix>_subject.txt``, ``<prefix>_body.tx
   onto one line, so a company name with line breaks cannot add mail headers.
 - **Links are absolute**: mails are sent by workers, not requests, so links are built on
   ``PORTAL_BASE_URL`` (:func:`absolute_url`).
+- **One language per mail**: subject, text and HTML body render in the same language (Dutch by
+  default, :data:`MAIL_LANGUAGE`), dates and numbers included; the caller words what it puts in
+  the context (findings, problems) under :func:`mail_language` with the same language.
+- **Help at the end of every mail**: each template ends with a.s.r.'s contact details
+  (``common.context_processors.contact()``, handed to every mail as ``asr_contact``).
 - **Few connections**: :func:`send_all` sends any number of mails through one SMTP connection,
   in batches, so memory stays flat for a bulk of 10,000 mails.
 """
@@ -22,11 +27,18 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from common.context_processors import contact
+
 MAIL_LANGUAGE = "nl"
 """The language mails are written in (the findings and problems in them too)."""
 
 SEND_BATCH = 500
 """Messages handed to the connection at a time."""
+
+
+def mail_language(language: str = MAIL_LANGUAGE) -> translation.override:
+    """Word what goes into a mail's context (findings, problems) in the mail's language."""
+    return translation.override(language)
 
 
 def absolute_url(path: str) -> str:
@@ -46,7 +58,9 @@ def build(
     context: dict[str, Any],
     language: str = MAIL_LANGUAGE,
 ) -> EmailMultiAlternatives:
-    """The mail ``template_prefix`` (e.g. ``"employers/emails/link_active"``) for ``to``."""
+    """The mail ``template_prefix`` (e.g. ``"employers/emails/link_active"``) for ``to``, all of
+    it in ``language``."""
+    context = {"asr_contact": contact(), **context}
     with translation.override(language):
         subject = one_line(render_to_string(f"{template_prefix}_subject.txt", context))
         text = render_to_string(f"{template_prefix}_body.txt", context)

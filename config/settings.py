@@ -66,6 +66,7 @@ ALLOWED_HOSTS = env_list(
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS moet met DEBUG=off gezet zijn.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "common.errors.csrf_failure"  # the portal's look, with a.s.r.'s contact
 
 # --- applications ----------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -9,3 +9,7 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("employers.urls")),
 ]
+
+# Error pages in the portal's look with a.s.r.'s contact details (400, 403 and 404 need only their
+# templates; see common.errors for why 500 needs a view).
+handler500 = "common.errors.server_error"

@@ -1,4 +1,4 @@
-"""The portal's e-mails about employer requests and links (Dutch, text + HTML).
+"""The portal's e-mails about employer requests and links (text + HTML, in the mail language).
 
 Called by the outbox (``employers.services.outbox``) with ids only. Each mail renders
 ``templates/employers/emails/<name>_subject.txt``, ``<name>_body.txt`` and ``<name>_body.html``
@@ -29,11 +29,11 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import translation
 
-from common.mail import MAIL_LANGUAGE, absolute_url, build, send_all
+from common.mail import absolute_url, build, mail_language, send_all
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from locket_client.problems import ProblemCode, explain, manual_step
+from onboarding.emails import manual_step_url
 from onboarding.models import PayrollProcessor
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ def _dashboard_url() -> str:
     return absolute_url(reverse("onboarding:dashboard"))
 
 
-def _problem(code: str, detail: str = "") -> tuple[str, str]:
-    """The manual step and the explanation of a problem, in the mail's language."""
-    with translation.override(MAIL_LANGUAGE):
-        return manual_step(code), explain(code, detail)
+def _problem(code: str, detail: str = "") -> tuple[str, str, str]:
+    """The manual step, the link to it and the explanation of a problem, in the mail's
+    language."""
+    with mail_language():
+        step = manual_step(code)
+        return step, manual_step_url(getattr(step, "anchor", "")), explain(code, detail)
 
 
 def _request_about(employer_request: EmployerRequest) -> dict[str, Any]:
@@ -100,6 +102,7 @@ def send_request_received(*, request_id: int) -> None:
                     "employer_request": about,
                     "processor_name": processor_name,
                     "dashboard_url": _dashboard_url(),
+                    "manual_url": manual_step_url(""),
                 },
             ),
         ]
@@ -118,7 +121,7 @@ def send_request_problem(*, request_id: int) -> None:
     ):
         logger.info("problem mail for employer request %s skipped: state changed", request_id)
         return
-    step, explanation = _problem(ProblemCode.NIET_ZICHTBAAR)
+    step, step_url, explanation = _problem(ProblemCode.NIET_ZICHTBAAR)
     send_all(
         [
             _message(
@@ -128,6 +131,7 @@ def send_request_problem(*, request_id: int) -> None:
                     "employer_request": _request_about(employer_request),
                     "processor_name": employer_request.processor.company_name,
                     "step": step,
+                    "step_url": step_url,
                     "explanation": explanation,
                     "dashboard_url": _dashboard_url(),
                 },
@@ -208,8 +212,10 @@ def send_processor_digest(
     if problem:
         rows = []
         for link in problem:
-            step, text = _problem(link.problem_code, link.problem_detail)
-            rows.append({"name": link.employer_name, "step": step, "message": text})
+            step, step_url, text = _problem(link.problem_code, link.problem_detail)
+            rows.append(
+                {"name": link.employer_name, "step": step, "step_url": step_url, "message": text}
+            )
         messages.append(
             _message(
                 "links_problem_summary",

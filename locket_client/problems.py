@@ -13,10 +13,12 @@ missing rights in the stored form ``"FUNCTION,FUNCTION|entity"`` (see :func:`aut
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import TextChoices
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from locket_client.types import REQUIRED_PARTY
 
@@ -37,17 +39,64 @@ class ProblemCode(TextChoices):
     ONVERWACHT_ANTWOORD = "ONVERWACHT_ANTWOORD", _("Onverwacht antwoord van Loket.nl")
 
 
-_STEPS: dict[ProblemCode, Promise] = {
-    ProblemCode.OMGEVING_ONBEKEND: _("Handleiding: Omgevingscode"),
-    ProblemCode.INLOG_ONGELDIG: _("Handleiding: stap 4"),
-    ProblemCode.GEEN_WEBSERVICEGEBRUIKER: _("Handleiding: stap 2"),
-    ProblemCode.GEBRUIKER_GEBLOKKEERD: _("Handleiding: stap 2"),
-    ProblemCode.VERKEERDE_WEBSERVICEPARTIJ: _("Handleiding: stap 1"),
-    ProblemCode.AUTORISATIE_ONTBREEKT: _("Handleiding: stap 3, Webservicepartij"),
-    ProblemCode.GEEN_WERKGEVERS: _("Handleiding: stap 2 en 3"),
-    ProblemCode.NIET_ZICHTBAAR: _("Handleiding: stap 2 en 3"),
-    ProblemCode.INLOG_MISLUKT: _("Handleiding: stap 4"),
+class ManualStep(str):
+    """The label of a manual step ("Handleiding: stap 3, Omgevingscode"), worded in the language
+    active when it was made, that also knows where the step is on the manual page.
+
+    A ``str`` so every caller that shows the label keeps working; ``number`` is the step of the
+    a.s.r. manual (1-5) and ``anchor`` the fragment of that step (or of its part) on the portal's
+    manual page (``/handleiding/#stap-3-omgevingscode``). The boundary knows no URLs: templates
+    and mails build the link from the anchor.
+    """
+
+    number: int
+    anchor: str
+
+    def __new__(cls, label: str, number: int = 0, anchor: str = "") -> ManualStep:
+        step = super().__new__(cls, label)
+        step.number = number
+        step.anchor = anchor
+        return step
+
+
+@dataclass(frozen=True)
+class _Step:
+    number: int
+    part: str = ""
+    """The anchor suffix of a part of the step on the manual page (``stap-3-<part>``)."""
+
+    @property
+    def anchor(self) -> str:
+        return f"stap-{self.number}-{self.part}" if self.part else f"stap-{self.number}"
+
+
+# The numbering is the a.s.r. manual's (templates/onboarding/manual.html serves it, with an
+# anchor per step and per part of step 3).
+MANUAL_STEPS = (1, 2, 3, 4, 5)
+MANUAL_PARTS = ("ak-gebruiker", "werkgevergebruiker", "omgevingscode", "webservicepartij")
+
+_STEPS: dict[ProblemCode, _Step] = {
+    ProblemCode.OMGEVING_ONBEKEND: _Step(3, "omgevingscode"),
+    ProblemCode.INLOG_ONGELDIG: _Step(4),
+    ProblemCode.GEEN_WEBSERVICEGEBRUIKER: _Step(2),
+    ProblemCode.GEBRUIKER_GEBLOKKEERD: _Step(2),
+    ProblemCode.VERKEERDE_WEBSERVICEPARTIJ: _Step(1),
+    ProblemCode.AUTORISATIE_ONTBREEKT: _Step(3, "webservicepartij"),
+    ProblemCode.GEEN_WERKGEVERS: _Step(3, "ak-gebruiker"),
+    ProblemCode.NIET_ZICHTBAAR: _Step(3, "ak-gebruiker"),
+    ProblemCode.INLOG_MISLUKT: _Step(4),
 }
+
+
+def _part_label(part: str) -> str:
+    labels = {
+        "ak-gebruiker": gettext("Ak gebruiker"),
+        "werkgevergebruiker": gettext("Werkgevergebruiker"),
+        "omgevingscode": gettext("Omgevingscode"),
+        "webservicepartij": gettext("Webservicepartij"),
+    }
+    return labels[part]
+
 
 # ``{detail}`` is filled in after translation; ``{party}`` is the webservicepartij a.s.r. needs.
 _MESSAGES: dict[ProblemCode, Promise] = {
@@ -98,9 +147,20 @@ _MESSAGES: dict[ProblemCode, Promise] = {
 
 
 def manual_step(code: str) -> str:
-    """The manual step that fixes ``code`` (empty when nobody needs to act, or unknown)."""
-    step = _STEPS.get(_known(code))
-    return str(step) if step is not None else ""
+    """The manual step that fixes ``code``, as a :class:`ManualStep` worded in the active
+    language (empty when nobody needs to act, or the code is unknown)."""
+    known = _known(code)
+    step = _STEPS.get(known) if known is not None else None
+    if step is None:
+        return ""
+    if step.part:
+        label = gettext("Handleiding: stap %(number)s, %(part)s") % {
+            "number": step.number,
+            "part": _part_label(step.part),
+        }
+    else:
+        label = gettext("Handleiding: stap %(number)s") % {"number": step.number}
+    return ManualStep(label, step.number, step.anchor)
 
 
 def explain(code: str, detail: str = "") -> str:
@@ -154,6 +214,9 @@ def word_authorisation(detail: str) -> str:
 
 
 __all__ = [
+    "MANUAL_PARTS",
+    "MANUAL_STEPS",
+    "ManualStep",
     "ProblemCode",
     "authorisation_detail",
     "explain",

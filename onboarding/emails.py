@@ -1,4 +1,4 @@
-"""The portal's e-mails about a payroll-processor registration (Dutch, text + HTML).
+"""The portal's e-mails about a payroll-processor registration (text + HTML, in the mail language).
 
 Each function takes a processor id (the Celery tasks in ``onboarding.tasks`` call them with what
 they were given), loads the registration, and builds and sends one mail through the portal's mail
@@ -34,11 +34,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from common.mail import MAIL_LANGUAGE, absolute_url, build, send_all
+from common.mail import absolute_url, build, mail_language, send_all
 from locket_client.diagnose import Finding
 from onboarding.models import PayrollProcessor, Status
 
@@ -68,17 +67,30 @@ def _about(processor: PayrollProcessor) -> dict[str, Any]:
     }
 
 
+def manual_step_url(anchor: str) -> str:
+    """The absolute link to a step (``anchor``) of the manual page, for mails."""
+    return absolute_url(reverse("onboarding:manual")) + (f"#{anchor}" if anchor else "")
+
+
 def _findings(processor: PayrollProcessor) -> list[dict[str, str]]:
-    """The stored findings, worded for the mail (Dutch), each with the manual step to fix it."""
+    """The stored findings, worded in the mail's language, each with the manual step to fix it
+    and the link to that step."""
     worded = []
-    with translation.override(MAIL_LANGUAGE):
+    with mail_language():
         for data in processor.check_findings or []:
             try:
                 finding = Finding.from_dict(data)
             except (KeyError, ValueError, TypeError):
                 logger.warning("processor %s has an unreadable finding", processor.pk)
                 continue
-            worded.append({"step": finding.manual_step(), "message": finding.message()})
+            step = finding.manual_step()
+            worded.append(
+                {
+                    "step": step,
+                    "step_url": manual_step_url(getattr(step, "anchor", "")),
+                    "message": finding.message(),
+                }
+            )
     return worded
 
 

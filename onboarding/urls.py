@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from onboarding.views import account, pages, public
+from onboarding.views import account, manual, pages, public
 
 app_name = "onboarding"
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
+    path("handleiding/", manual.manual, name="manual"),
     # the public side (onboarding/views/public.py)
     path("aanmelden/", public.register, name="register"),
     path("aanmelding/<str:token>/", public.status, name="status"),

@@ -139,7 +139,7 @@ def test_a_request_page_shows_its_numbers_and_history(
     assert "211946217L01" in html
     assert "aanvraagformulier werkgever" in html  # the first event
     assert "NIET_ZICHTBAAR" in html  # the visibility check's event and the problem
-    assert "Handleiding: stap 2 en 3" in html
+    assert "Handleiding: stap 3, Ak gebruiker" in html
 
 
 def test_requests_and_links_cannot_be_added_and_only_superusers_delete(client, processor):

@@ -222,7 +222,7 @@ def test_a_request_for_an_employer_outside_the_team_mails_the_processor_the_prob
     assert len(mail.outbox) == 3
     [problem] = [m for m in mail.outbox if m.subject.startswith("Actie nodig")]
     assert problem.to == [processor.email]
-    assert "Handleiding: stap 2 en 3" in problem.body
+    assert "Handleiding: stap 3, Ak gebruiker" in problem.body
     assert ["piet@transport.example"] in subjects.values()
 
 

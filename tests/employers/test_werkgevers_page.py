@@ -160,7 +160,11 @@ def test_each_employer_shows_its_state_with_the_step_for_a_problem(
     assert _state(html, "Bakkerij Van Dijk B.V.") == "requested"
     assert "Jan van Dijk" in rows["Bakkerij Van Dijk B.V."]
     assert _state(html, "Transport Jansen B.V.") == "problem"
-    assert "Handleiding: stap 2 en 3" in rows["Transport Jansen B.V."]
+    assert "Handleiding: stap 3, Ak gebruiker" in rows["Transport Jansen B.V."]
+    assert (
+        '<a class="finding-step" href="/handleiding/#stap-3-ak-gebruiker">'
+        "Handleiding: stap 3, Ak gebruiker</a>" in html
+    )
     assert "ziet deze werkgever niet in Loket.nl" in rows["Transport Jansen B.V."]
     assert E4_NUMBER in rows["Transport Jansen B.V."]
     assert _state(html, "Installatiebedrijf De Vries B.V.") == "available"

@@ -63,7 +63,7 @@ def test_a_user_without_a_team_is_told_to_link_employers(loket):
 
     assert _codes(diagnosis) == [ProblemCode.GEEN_WERKGEVERS]
     assert diagnosis.employer_count == 0
-    assert diagnosis.findings[0].manual_step() == "Handleiding: stap 2 en 3"
+    assert diagnosis.findings[0].manual_step() == "Handleiding: stap 3, Ak gebruiker"
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_messages_are_english_when_the_language_is_english(loket):
     finding = diagnose(demo_credentials("ws-zonder-team"), client=loket).findings[0]
 
     assert "team" in finding.message("en")
-    assert finding.manual_step("en") == "Manual: steps 2 and 3"
+    assert finding.manual_step("en") == "Manual: step 3, AK user"
     with translation.override("en"):
         assert finding.message() == finding.message("en")
     with translation.override("nl"):

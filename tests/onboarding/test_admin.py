@@ -162,7 +162,7 @@ def test_the_change_page_shows_the_findings_with_their_manual_step_escaped(admin
     assert "Handleiding: stap 1" in response.text
     assert "&lt;b&gt;Evil&lt;/b&gt; Partij" in response.text
     assert "<b>Evil</b>" not in response.text
-    assert "Handleiding: stap 2 en 3" in response.text
+    assert "Handleiding: stap 3, Ak gebruiker" in response.text
     assert "De webservicegebruiker ziet geen enkele werkgever" in response.text
 
 

@@ -115,7 +115,7 @@ def test_the_needs_attention_mail_lists_findings_with_their_manual_step_and_a_lo
     for part in (message.body, _html(message)):
         assert "Handleiding: stap 4" in part
         assert "Loket.nl wijst de inlog af" in part
-        assert "Handleiding: stap 2 en 3" in part
+        assert "Handleiding: stap 3, Ak gebruiker" in part
         assert f"{settings.PORTAL_BASE_URL}/account/inloggen/" in part
     _assert_no_secret(message, processor)
 
