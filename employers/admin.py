@@ -27,7 +27,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.admin import ReadOnlyInline
+from common.admin import ReadOnlyInline, actor_text
 from employers import services
 from employers.models import (
     EmployerEvent,
@@ -85,6 +85,7 @@ def _problem(code: str, detail: str = "") -> SafeString | str:
 
 class RequestTaxNumberInline(ReadOnlyInline):
     model = RequestTaxNumber
+    verbose_name = _("loonheffingennummer")
     verbose_name_plural = _("loonheffingennummers")
     fields = ("number", "is_open")
     readonly_fields = fields
@@ -92,6 +93,7 @@ class RequestTaxNumberInline(ReadOnlyInline):
 
 class LinkTaxNumberInline(ReadOnlyInline):
     model = LinkTaxNumber
+    verbose_name = _("loonheffingennummer")
     verbose_name_plural = _("loonheffingennummers (volgens Loket.nl)")
     fields = ("number",)
     readonly_fields = fields
@@ -99,10 +101,20 @@ class LinkTaxNumberInline(ReadOnlyInline):
 
 class _EventInline(ReadOnlyInline):
     model = EmployerEvent
+    verbose_name = _("gebeurtenis")
     verbose_name_plural = _("geschiedenis")
-    fields = ("at", "from_status", "to_status", "actor_label", "note")
+    fields = ("change_display", "at", "actor_display", "note")
     readonly_fields = fields
     ordering = ("at", "id")
+    classes = ("history",)
+
+    @admin.display(description=_("wijziging"))
+    def change_display(self, obj: EmployerEvent) -> str:
+        return str(obj)
+
+    @admin.display(description=_("door"))
+    def actor_display(self, obj: EmployerEvent) -> str:
+        return actor_text(obj.actor_label)
 
 
 class RequestEventInline(_EventInline):

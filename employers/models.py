@@ -47,13 +47,19 @@ class EmployerRequest(models.Model):
         verbose_name=_("salarisverwerker"),
     )
     status = models.CharField(
-        max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN, db_index=True
+        _("status"),
+        max_length=12,
+        choices=RequestStatus.choices,
+        default=RequestStatus.OPEN,
+        db_index=True,
     )
     # Set by the worker when the processor's web-service user cannot see this employer yet.
-    problem_code = models.CharField(max_length=40, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    consent_at = models.DateTimeField(editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    problem_code = models.CharField(_("probleem"), max_length=40, blank=True)
+    checked_at = models.DateTimeField(_("gecontroleerd op"), null=True, blank=True, editable=False)
+    consent_at = models.DateTimeField(_("toestemming gegeven op"), editable=False)
+    created_at = models.DateTimeField(
+        _("aangevraagd op"), default=timezone.now, editable=False, db_index=True
+    )
     # The outbox of what follows a request (see employers.services.outbox): the visibility
     # check still to run, and when the mails went out (empty = still to send).
     visibility_due_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -98,10 +104,13 @@ class EmployerRequest(models.Model):
 
 class RequestTaxNumber(models.Model):
     request = models.ForeignKey(
-        EmployerRequest, on_delete=models.CASCADE, related_name="tax_numbers"
+        EmployerRequest,
+        on_delete=models.CASCADE,
+        related_name="tax_numbers",
+        verbose_name=_("aanvraag"),
     )
     number = models.CharField(_("loonheffingennummer"), max_length=12)
-    is_open = models.BooleanField(default=True)
+    is_open = models.BooleanField(_("open"), default=True)
 
     class Meta:
         verbose_name = _("loonheffingennummer")
@@ -135,37 +144,47 @@ class EmployerLink(models.Model):
     """The processor's registration of one Loket.nl employer, and the link that follows."""
 
     processor = models.ForeignKey(
-        PayrollProcessor, on_delete=models.PROTECT, related_name="employer_links"
+        PayrollProcessor,
+        on_delete=models.PROTECT,
+        related_name="employer_links",
+        verbose_name=_("salarisverwerker"),
     )
-    loket_employer_id = models.CharField(max_length=36)
-    employer_name = models.CharField(max_length=200)
-    kvk_number = models.CharField(max_length=8, blank=True, db_index=True)
+    loket_employer_id = models.CharField(_("werkgever-ID in Loket.nl"), max_length=36)
+    employer_name = models.CharField(_("werkgever"), max_length=200)
+    kvk_number = models.CharField(_("KvK-nummer"), max_length=8, blank=True, db_index=True)
     request = models.ForeignKey(
         EmployerRequest,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="links",
+        verbose_name=_("aanvraag"),
     )
     status = models.CharField(
+        _("status"),
         max_length=20,
         choices=LinkStatus.choices,
         default=LinkStatus.AWAITING_REQUEST,
         db_index=True,
     )
-    problem_code = models.CharField(max_length=40, blank=True)
-    problem_detail = models.CharField(max_length=300, blank=True)
+    problem_code = models.CharField(_("probleem"), max_length=40, blank=True)
+    problem_detail = models.CharField(_("toelichting probleem"), max_length=300, blank=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("aangemeld door"),
     )
-    registered_at = models.DateTimeField(default=timezone.now, editable=False)
+    registered_at = models.DateTimeField(_("aangemeld op"), default=timezone.now, editable=False)
     # Outbox for the linking task (see onboarding's check for the same pattern): due since (or,
     # after a retry's backoff, next due at) link_requested_at; a task working on the link holds
     # a lease until link_claimed_until, so a killed worker's links are taken over once it ends.
     link_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     link_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checked_at = models.DateTimeField(_("gecontroleerd op"), null=True, blank=True, editable=False)
+    activated_at = models.DateTimeField(_("actief sinds"), null=True, blank=True, editable=False)
     # When the processor was told about this link's latest outcome (its digest mail), and when
     # the employer was told its link is active (see employers.services.outbox).
     processor_notified_at = models.DateTimeField(
@@ -219,10 +238,17 @@ class EmployerLink(models.Model):
 
 
 class LinkTaxNumber(models.Model):
-    link = models.ForeignKey(EmployerLink, on_delete=models.CASCADE, related_name="tax_numbers")
-    number = models.CharField(max_length=12, db_index=True)
+    link = models.ForeignKey(
+        EmployerLink,
+        on_delete=models.CASCADE,
+        related_name="tax_numbers",
+        verbose_name=_("aangemelde werkgever"),
+    )
+    number = models.CharField(_("loonheffingennummer"), max_length=12, db_index=True)
 
     class Meta:
+        verbose_name = _("loonheffingennummer")
+        verbose_name_plural = _("loonheffingennummers")
         constraints = [
             models.UniqueConstraint(fields=["link", "number"], name="link_tax_number_once")
         ]
@@ -235,19 +261,35 @@ class EmployerEvent(models.Model):
     """Every state change of a request or a link: what, who or which task, when, and why."""
 
     request = models.ForeignKey(
-        EmployerRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        EmployerRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("aanvraag"),
     )
     link = models.ForeignKey(
-        EmployerLink, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        EmployerLink,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("aangemelde werkgever"),
     )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
+    # A request's or a link's status (RequestStatus or LinkStatus): no choices, see __str__.
+    from_status = models.CharField(_("vorige status"), max_length=20, blank=True)
+    to_status = models.CharField(_("nieuwe status"), max_length=20)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("gebruiker"),
     )
-    actor_label = models.CharField(max_length=100)
-    note = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_label = models.CharField(_("door"), max_length=100)
+    note = models.CharField(_("toelichting"), max_length=300, blank=True)
+    at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("gebeurtenis")
@@ -261,4 +303,11 @@ class EmployerEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} -> {self.to_status}"
+        """The change in words, in the active language, with the labels of the link's or the
+        request's statuses: "Wacht op aanvraag werkgever → Wordt gekoppeld"."""
+        labels = dict(LinkStatus.choices if self.link_id else RequestStatus.choices)
+        if self.from_status:
+            before = labels.get(self.from_status, self.from_status)
+        else:
+            before = _("Aangemeld") if self.link_id else _("Aangevraagd")
+        return f"{before} → {labels.get(self.to_status, self.to_status)}"

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OnboardingConfig(AppConfig):
     name = "onboarding"
-    verbose_name = "Aanmelding salarisverwerkers"
+    verbose_name = _("Aanmelding salarisverwerkers")
 
     def ready(self) -> None:
         # Registers the start-up checks, the worker's start-up hook, and the tasks in every

@@ -87,7 +87,7 @@ class PayrollProcessor(models.Model):
         _("gebruikersnaam"), max_length=100, validators=[validate_single_line]
     )
     loket_password_encrypted = models.TextField(editable=False)
-    language = models.CharField(max_length=8, default="nl", editable=False)
+    language = models.CharField(_("taal"), max_length=8, default="nl", editable=False)
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
@@ -108,11 +108,14 @@ class PayrollProcessor(models.Model):
     mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(_("laatste controle"), null=True, blank=True, editable=False)
     check_findings = models.JSONField(default=list, blank=True, editable=False)
-    check_employer_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    check_employer_count = models.PositiveIntegerField(
+        _("aantal werkgevers"), null=True, blank=True, editable=False
+    )
 
     rejection_reason = models.TextField(_("reden van afwijzing"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("portalgebruiker"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -120,10 +123,12 @@ class PayrollProcessor(models.Model):
         editable=False,
     )
     consent_at = models.DateTimeField(_("toestemming gegeven op"), editable=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(_("bevestigd op"), null=True, blank=True, editable=False)
+    activated_at = models.DateTimeField(_("geactiveerd op"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(
+        _("aangemeld op"), default=timezone.now, editable=False, db_index=True
+    )
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
     class Meta:
         verbose_name = _("salarisverwerker")
@@ -174,17 +179,27 @@ class StatusChange(models.Model):
     """One state change: what, who (a user) or which task, when, and the check's findings."""
 
     processor = models.ForeignKey(
-        PayrollProcessor, on_delete=models.CASCADE, related_name="status_changes"
+        PayrollProcessor,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("salarisverwerker"),
     )
-    from_status = models.CharField(max_length=20, blank=True, choices=Status.choices)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
+    from_status = models.CharField(
+        _("vorige status"), max_length=20, blank=True, choices=Status.choices
+    )
+    to_status = models.CharField(_("nieuwe status"), max_length=20, choices=Status.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("gebruiker"),
     )
-    actor_label = models.CharField(max_length=100)
-    note = models.TextField(blank=True)
-    findings = models.JSONField(default=list, blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_label = models.CharField(_("door"), max_length=100)
+    note = models.TextField(_("toelichting"), blank=True)
+    findings = models.JSONField(_("bevindingen"), default=list, blank=True)
+    at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("statuswijziging")
@@ -192,7 +207,10 @@ class StatusChange(models.Model):
         ordering = ("at", "id")
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} -> {self.to_status}"
+        """The change in words, in the active language: "Ingediend → Controle niet geslaagd";
+        the first change of a registration starts at "Aangemeld"."""
+        before = self.get_from_status_display() if self.from_status else _("Aangemeld")
+        return f"{before} → {self.get_to_status_display()}"
 
 
 class CheckOutcome(models.TextChoices):
@@ -205,14 +223,19 @@ class CheckAttempt(models.Model):
     """Each call of the credential check, with what Loket.nl answered."""
 
     processor = models.ForeignKey(
-        PayrollProcessor, on_delete=models.CASCADE, related_name="check_attempts"
+        PayrollProcessor,
+        on_delete=models.CASCADE,
+        related_name="check_attempts",
+        verbose_name=_("salarisverwerker"),
     )
-    trigger = models.CharField(max_length=100)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, choices=CheckOutcome.choices, blank=True)
-    findings = models.JSONField(default=list, blank=True)
-    employer_count = models.PositiveIntegerField(null=True, blank=True)
+    trigger = models.CharField(_("aanleiding"), max_length=100)
+    started_at = models.DateTimeField(_("gestart"), default=timezone.now)
+    finished_at = models.DateTimeField(_("klaar"), null=True, blank=True)
+    outcome = models.CharField(
+        _("uitkomst"), max_length=20, choices=CheckOutcome.choices, blank=True
+    )
+    findings = models.JSONField(_("bevindingen"), default=list, blank=True)
+    employer_count = models.PositiveIntegerField(_("aantal werkgevers"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("controlepoging")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -11,13 +12,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from onboarding import services
 from onboarding.admin.forms import PayrollProcessorForm, RejectForm
-from onboarding.admin.history import CheckAttemptInline, StatusChangeInline, render_findings
+from onboarding.admin.history import (
+    CheckAttemptInline,
+    StatusChangeInline,
+    count_text,
+    render_findings,
+)
 from onboarding.models import PayrollProcessor, Status
 from onboarding.ratelimit import RateLimited
 
@@ -34,15 +43,9 @@ def _actor_label(request: HttpRequest) -> str:
 @admin.register(PayrollProcessor)
 class PayrollProcessorAdmin(admin.ModelAdmin):
     form = PayrollProcessorForm
-    list_display = (
-        "company_name",
-        "email",
-        "omgevingscode",
-        "loket_username",
-        "status",
-        "checked_at",
-        "created_at",
-    )
+    # Five columns, each holding what belongs together, so that the list fits 1280 px with the
+    # navigation and the filters open (static/css/admin.css lets long values wrap).
+    list_display = ("processor_display", "loket_account", "status", "checked", "registered")
     list_filter = ("status",)
     search_fields = ("company_name", "email", "omgevingscode", "loket_username")
     date_hierarchy = "created_at"
@@ -50,7 +53,7 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
     readonly_fields = (
         "status",
         "findings_display",
-        "check_employer_count",
+        "employer_count_display",
         "checked_at",
         "check_pending",
         "rejection_reason",
@@ -68,7 +71,14 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         ),
         (
             _("Laatste controle"),
-            {"fields": ("checked_at", "check_pending", "check_employer_count", "findings_display")},
+            {
+                "fields": (
+                    "checked_at",
+                    "check_pending",
+                    "employer_count_display",
+                    "findings_display",
+                )
+            },
         ),
         (
             _("Account en data"),
@@ -80,9 +90,31 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
 
     # --- display ---------------------------------------------------------------------------
 
+    @admin.display(description=_("naam en e-mailadres"), ordering="company_name")
+    def processor_display(self, obj: PayrollProcessor) -> SafeString:
+        return format_html('{}<span class="secondary">{}</span>', obj.company_name, obj.email)
+
+    @admin.display(description=_("Loket.nl-account"), ordering="omgevingscode")
+    def loket_account(self, obj: PayrollProcessor) -> SafeString:
+        return format_html(
+            '{}<span class="secondary">{}</span>', obj.omgevingscode, obj.loket_username
+        )
+
     @admin.display(description=_("bevindingen"))
     def findings_display(self, obj: PayrollProcessor) -> SafeString:
         return render_findings(obj.check_findings)
+
+    @admin.display(description=_("aantal werkgevers"))
+    def employer_count_display(self, obj: PayrollProcessor) -> str:
+        return count_text(obj.check_employer_count)
+
+    @admin.display(description=_("laatste controle"), ordering="checked_at")
+    def checked(self, obj: PayrollProcessor) -> str:
+        return short_datetime(obj.checked_at)
+
+    @admin.display(description=_("aangemeld op"), ordering="created_at")
+    def registered(self, obj: PayrollProcessor) -> str:
+        return short_datetime(obj.created_at)
 
     @admin.display(description=_("controle wacht"), boolean=True)
     def check_pending(self, obj: PayrollProcessor) -> bool:
@@ -110,7 +142,10 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         return False  # registrations come from the public form
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
+        # Never: a registration's history (StatusChange, read-only for everyone) and the
+        # employers' requests and links (PROTECT) keep it, so Django's delete would refuse every
+        # time. Without the permission there is no delete action and no delete button.
+        return False
 
     def has_confirm_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(CONFIRM_PERMISSION)
@@ -276,6 +311,14 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
                 % {"count": done},
                 messages.SUCCESS,
             )
+
+
+def short_datetime(value: datetime | None) -> str:
+    """A moment as the language writes it briefly ("30-11-2026 14:05", "11/30/2026 2:05 p.m."):
+    the list's date columns stay narrow."""
+    if value is None:
+        return "-"
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
 def _error_text(error: ValidationError | RateLimited) -> str:

@@ -253,8 +253,12 @@ def test_a_link_page_shows_its_history_and_problem(
     assert "aanmelding door salarisverwerker" in html
     assert "aanvraag en aanmelding compleet" in html
     assert "144068989L01" in html
-    for status in ("awaiting_request", "pending", "active"):
-        assert status in html
+    # The history in words: the link's status labels, not their codes.
+    assert "Aangemeld → Wacht op aanvraag werkgever" in html
+    assert "Wacht op aanvraag werkgever → Wordt gekoppeld" in html
+    assert "Wordt gekoppeld → Actief" in html
+    assert "awaiting_request" not in html
+    assert "-&gt; pending" not in html
 
 
 def test_recheck_puts_links_with_a_problem_back_to_work_and_records_who(

@@ -1,0 +1,76 @@
+"""The a.s.r. admin in headless Chromium at 1280 px: the processors' list fits its page, in
+Dutch and in English (no column cut off, nothing to scroll sideways)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from tests.browser.test_registration_journey import TIMEOUT_MS
+from tests.onboarding.factories import PayrollProcessorFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STAFF_PASSWORD = "Beheer-Breedte#2026"
+
+
+def _processors_with_long_values() -> None:
+    """Registrations as the list meets them: long names and addresses, every status's label
+    (the longest: "Bevestigd door a.s.r.", "Controle niet geslaagd"), checked and not."""
+    now = timezone.now()
+    PayrollProcessorFactory(
+        company_name="Administratiekantoor Van der Heijden-Vermeulen & Partners B.V.",
+        email="salarisadministratie.vanderheijden-vermeulen@administratiekantoor.example",
+        loket_username="ws-administratiekantoor-vdheijden-vermeulen",
+        omgevingscode="ADMINKANTOOR-NOORD-HOLLAND",
+        check_failed=True,
+    )
+    PayrollProcessorFactory(company_name="Salarisbureau De Vries", confirmed=True)
+    PayrollProcessorFactory(company_name="Loonbureau Zuid", check_passed=True)
+    PayrollProcessorFactory(company_name="Payroll Oost", status="checking", checked_at=now)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_processors_list_fits_a_1280_pixel_wide_window(browser, live_server, language) -> None:
+    get_user_model().objects.create_superuser("beheerder", "beheer@asr.example", STAFF_PASSWORD)
+    _processors_with_long_values()
+    context = browser.new_context(
+        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live_server.url}/beheer/login/")
+    page.fill("#id_username", "beheerder")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+
+    page.goto(f"{live_server.url}/beheer/onboarding/payrollprocessor/")
+
+    assert page.locator("html").get_attribute("lang") == language
+    table = page.locator("#result_list")
+    assert table.locator("tbody tr").count() == 4
+    fits = page.evaluate(
+        """() => {
+            const table = document.querySelector('#result_list');
+            const box = table.parentElement.getBoundingClientRect();
+            const cells = [...table.querySelectorAll('thead th')].map((th) => {
+                const r = th.getBoundingClientRect();
+                return {text: th.innerText.trim(), left: r.left, right: r.right};
+            });
+            return {
+                tableScroll: table.scrollWidth,
+                container: table.parentElement.clientWidth,
+                page: document.documentElement.scrollWidth,
+                window: window.innerWidth,
+                boxLeft: box.left,
+                boxRight: box.right,
+                cells,
+            };
+        }"""
+    )
+    clipped = [c["text"] for c in fits["cells"] if c["right"] > fits["boxRight"] + 0.5]
+    assert clipped == [], fits
+    assert fits["tableScroll"] <= fits["container"], fits
+    assert fits["page"] <= fits["window"], fits
+    context.close()
