@@ -1,7 +1,9 @@
 """Settings of the salary-link portal: one file, driven by environment variables.
 
 With no environment at all the portal runs the *embedded default*: DEBUG on, SQLite, Celery tasks
-executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. Production sets
+executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. ``make run``
+(scripts/run-embedded) adds ``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat,
+so that tasks and periodic work run in the background as in production. Production sets
 ``DEBUG=off`` and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
 ``LOKET_ENDPOINT``: nothing secret has a production default. Every variable is documented in
 ``.env.example``; a bad value stops start-up with a message naming the variable.
