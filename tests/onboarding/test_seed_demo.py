@@ -1,5 +1,5 @@
-"""seed_demo (run by `make run`): demo data that leaves the README's tour free, the findings the real
-check gives, a confirmed processor that can get its mail again and log in, and the demo's links."""
+"""seed_demo (run by `make run`): demo data that leaves the README's tour free, the findings the
+real check gives, a confirmed processor that can get its mail again and log in, the demo's links."""
 
 from __future__ import annotations
 
