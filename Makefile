@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, in-process tasks, Loket.nl sandbox)
+run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, a Celery worker with its beat, Loket.nl sandbox, demo data)
 	scripts/run-embedded
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest

@@ -11,11 +11,14 @@ not a setting. What the environment switches (broker URL, in-process mode, time 
 - Prefetch 1: a long Loket.nl call never holds other messages hostage in a busy worker.
 - Redis visibility timeout above the hard time limit: Redis redelivers an unacknowledged message
   only after the longest possible task must have ended.
+- The embedded default (``make run``) uses kombu's ``filesystem://`` transport: messages are files
+  under ``CELERY_BROKER_FOLDER``, one worker with its embedded beat consumes them.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
 from django.conf import settings
@@ -42,7 +45,8 @@ def _apply_policy() -> None:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         task_time_limit=hard_limit,
         task_soft_time_limit=max(hard_limit - 30, int(hard_limit * 0.8)),
-        broker_transport_options={"visibility_timeout": settings.CELERY_VISIBILITY_TIMEOUT},
+        # Redis: the visibility timeout; filesystem:// (make run): its folders (config.settings).
+        broker_transport_options=dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS),
         broker_connection_retry_on_startup=True,
         task_default_queue="portal",
         timezone=settings.TIME_ZONE,
@@ -50,5 +54,13 @@ def _apply_policy() -> None:
     )
 
 
+def _make_broker_folders() -> None:
+    """kombu's filesystem transport expects its folders to exist (web, worker and beat alike)."""
+    if settings.CELERY_BROKER_IS_FILESYSTEM:
+        for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
+
+
 _apply_policy()
+_make_broker_folders()
 app.autodiscover_tasks()

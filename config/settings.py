@@ -1,7 +1,9 @@
 """Settings of the salary-link portal: one file, driven by environment variables.
 
 With no environment at all the portal runs the *embedded default*: DEBUG on, SQLite, Celery tasks
-executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. Production sets
+executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. ``make run``
+(scripts/run-embedded) adds ``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat,
+so that tasks and periodic work run in the background as in production. Production sets
 ``DEBUG=off`` and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
 ``LOKET_ENDPOINT``: nothing secret has a production default. Every variable is documented in
 ``.env.example``; a bad value stops start-up with a message naming the variable.
@@ -134,6 +136,18 @@ if DATABASES["default"]["ENGINE"] not in (
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default shares one SQLite file between the web process and the Celery worker.
+    # WAL lets readers go on while one process writes; IMMEDIATE takes the write lock when a
+    # transaction begins (SQLite has no SELECT ... FOR UPDATE), so two writers queue instead of
+    # one failing with "database is locked" halfway; the timeout is how long one waits (seconds).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache / Redis ---------------------------------------------------------------------------
@@ -151,9 +165,19 @@ else:
 
 # --- Celery (policy in config/celery.py; here what the environment switches) -----------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-# Unset: the embedded default. Tasks run in this process, still only after the transaction that
-# enqueued them has committed (services enqueue through transaction.on_commit).
+# Unset: tasks run in this process, still only after the transaction that enqueued them has
+# committed (services enqueue through transaction.on_commit). The tests run that way; `make run`
+# sets filesystem:// (below) and starts a worker with its beat, as production has them.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# filesystem:// is the embedded default's broker (scripts/run-embedded): each message is a file
+# in CELERY_BROKER_FOLDER/queue, so no server is needed. Only one worker consumes it and a message
+# leaves the folder when it is fetched, so nothing is ever handed out twice and Redis's
+# visibility timeout does not apply; a message lost with its worker is enqueued again by the
+# outbox sweeps, as with Redis.
+CELERY_BROKER_IS_FILESYSTEM = (CELERY_BROKER_URL or "").startswith("filesystem://")
+CELERY_BROKER_FOLDER = Path(
+    env_str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / ".run" / "broker"))
+).resolve()
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=10)
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60)
@@ -161,7 +185,23 @@ CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, m
 CELERY_MAX_RETRY_DELAY = env_int("CELERY_MAX_RETRY_DELAY", default=1800, minimum=10)
 # Redis hands an unacknowledged message out again after the visibility timeout. With acks_late a
 # retried task's message stays unacknowledged for its countdown and then its run: both must fit.
-if CELERY_VISIBILITY_TIMEOUT <= CELERY_MAX_RETRY_DELAY + CELERY_TASK_TIME_LIMIT:
+# The filesystem broker never hands a message out again, so it has no visibility timeout.
+if CELERY_BROKER_IS_FILESYSTEM:
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        # A fetched message is moved out of the queue folder and deleted once read (kept in
+        # CELERY_BROKER_FOLDER/processed only when store_processed is on).
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if (
+    not CELERY_BROKER_IS_FILESYSTEM
+    and CELERY_VISIBILITY_TIMEOUT <= CELERY_MAX_RETRY_DELAY + CELERY_TASK_TIME_LIMIT
+):
     raise ImproperlyConfigured(
         f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) moet groter zijn dan "
         f"CELERY_MAX_RETRY_DELAY ({CELERY_MAX_RETRY_DELAY} s) plus CELERY_TASK_TIME_LIMIT "

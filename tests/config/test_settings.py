@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,6 +59,7 @@ _VARIABLES = {
     "CELERY_TASK_TIME_LIMIT",
     "CELERY_VISIBILITY_TIMEOUT",
     "CELERY_MAX_RETRY_DELAY",
+    "CELERY_BROKER_FOLDER",
 }
 
 
@@ -137,3 +139,65 @@ def test_short_timeouts_that_hold_together_load():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+_BROKER_PROBE = (
+    "import json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+    "from django.conf import settings; from config.celery import app;"
+    "print(json.dumps({'eager': app.conf.task_always_eager,"
+    " 'transport': app.conf.broker_transport_options,"
+    " 'db': settings.DATABASES['default'].get('OPTIONS', {})}))"
+)
+
+
+def _probe(**env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in _VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "-c", _BROKER_PROBE],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_filesystem_broker_of_make_run_uses_its_folders_and_no_visibility_timeout(tmp_path):
+    """make run's broker never hands a message out twice, so the Redis check must not refuse
+    a visibility timeout that Redis would need (here 100 s, below 1,800 + 300)."""
+    probe = _probe(
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_BROKER_FOLDER=str(tmp_path / "broker"),
+        CELERY_VISIBILITY_TIMEOUT="100",
+    )
+
+    assert probe["eager"] is False
+    assert "visibility_timeout" not in probe["transport"]
+    assert probe["transport"]["data_folder_in"] == str(tmp_path / "broker" / "queue")
+    assert probe["transport"]["data_folder_out"] == probe["transport"]["data_folder_in"]
+    assert (tmp_path / "broker" / "queue").is_dir()
+    assert (tmp_path / "broker" / "control").is_dir()
+
+
+def test_without_a_broker_tasks_run_in_process_and_redis_keeps_its_visibility_timeout():
+    probe = _probe()
+
+    assert probe["eager"] is True
+    assert probe["transport"] == {"visibility_timeout": 3600}
+
+
+def test_sqlite_is_set_up_for_a_web_process_and_a_worker_writing_at_once(tmp_path):
+    probe = _probe(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    assert probe["db"]["transaction_mode"] == "IMMEDIATE"
+    assert probe["db"]["timeout"] >= 10
+    assert "journal_mode=WAL" in probe["db"]["init_command"]
+
+
+def test_postgresql_gets_no_sqlite_options():
+    probe = _probe(DATABASE_URL="postgres://portal@127.0.0.1:5432/portal")
+
+    assert probe["db"] == {}

@@ -1,52 +1,87 @@
-"""Demo data for the embedded default (``make run``): a few payroll processors in different states
-and an a.s.r. staff account, so that a newcomer sees the whole flow. Safe to re-run.
+"""Demo data for the embedded default (``make run``): payroll processors in different states and an
+a.s.r. staff account, so that a newcomer sees the whole flow, and the links to see it by.
 
-Only with DEBUG on and the sandbox enabled: demo rows never reach a real database.
+The demo rows use sandbox users the README's tour does NOT ask the reader to register
+(``ws-benefits``, ``ws-zonder-team`` and ``ws-andere-partij`` stay free), with the findings the
+real check gives them (tests/onboarding/test_seed_demo.py compares them with the sandbox):
+
+- "Salarisbureau Groot & Co" (``ws-groot``): confirmed by a.s.r., with a portal account that has
+  no password yet. Its activation link is printed at every start until the reader has set a
+  password (then its login page): so "E-mail opnieuw versturen" in the admin and the login work.
+- "Loonadministratie Noord" (``ws-zonder-loon``) and "Administratiekantoor Zuid"
+  (``ws-geblokkeerd``): check failed, each with the finding its user gives.
+
+Idempotent: a row that exists (found by its e-mail address) keeps what the reader did with it;
+only a row still holding another sandbox user than the one above (from an older seed) is set back
+to the definition. Only with DEBUG on and the sandbox enabled: demo rows never reach a real
+database. Prints the links of the demo: status pages, the activation or login link, the admin.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.crypto import encrypt_secret
+from onboarding.emails import activation_path
 from onboarding.models import PayrollProcessor, Status, StatusChange
 
 DEMO_PASSWORD = "Demo#Loket2026"  # noqa: S105 - the sandbox's published demo password
 STAFF_USERNAME = "beheer"
+ACTOR_LABEL = "demogegevens"
+
+
+@dataclass(frozen=True)
+class DemoProcessor:
+    company: str
+    email: str
+    username: str
+    status: str
+    employer_count: int | None
+    findings: list[dict[str, object]] = field(default_factory=list)
+
 
 PROCESSORS = [
-    # (company, e-mail, gebruikersnaam, status, findings, employer count)
-    ("Salarisbureau Groot & Co", "groot@demo.example", "ws-groot", Status.ACTIVE, [], 10_000),
-    (
+    DemoProcessor(
+        "Salarisbureau Groot & Co", "groot@demo.example", "ws-groot", Status.CONFIRMED, 10_000
+    ),
+    DemoProcessor(
         "Loonadministratie Noord",
         "noord@demo.example",
-        "ws-zonder-team",
+        "ws-zonder-loon",
         Status.CHECK_FAILED,
-        [{"code": "GEEN_WERKGEVERS", "detail": "", "retryable": False}],
-        0,
-    ),
-    (
-        "Administratiekantoor Zuid",
-        "zuid@demo.example",
-        "ws-andere-partij",
-        Status.CHECK_FAILED,
+        2,
         [
             {
-                "code": "VERKEERDE_WEBSERVICEPARTIJ",
-                "detail": "Andere Partij B.V.",
+                "code": "AUTORISATIE_ONTBREEKT",
+                "detail": "WERKNEMERS,DIENSTVERBANDEN,LOONGEGEVENS|persoon",
                 "retryable": False,
             }
         ],
-        1,
+    ),
+    DemoProcessor(
+        "Administratiekantoor Zuid",
+        "zuid@demo.example",
+        "ws-geblokkeerd",
+        Status.CHECK_FAILED,
+        None,
+        [{"code": "GEBRUIKER_GEBLOKKEERD", "detail": "", "retryable": False}],
     ),
 ]
+# The sandbox users the README's tour has the reader register: never seeded.
+TOUR_USERNAMES = frozenset({"ws-benefits", "ws-zonder-team", "ws-andere-partij"})
+
+
+def url(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 class Command(BaseCommand):
@@ -56,45 +91,97 @@ class Command(BaseCommand):
         if not (settings.DEBUG and settings.LOKET_SANDBOX_ENABLED):
             raise CommandError("seed_demo draait alleen met DEBUG=on en LOKET_SANDBOX_ENABLED=on.")
         with transaction.atomic():
-            created = sum(self._processor(row) for row in PROCESSORS)
-            self._staff()
+            created = sum(self._processor(demo) for demo in PROCESSORS)
+            staff_password = self._staff()
         self.stdout.write(f"Demogegevens: {created} salarisverwerker(s) aangemaakt.")
+        self._links(staff_password)
 
-    def _processor(self, row: tuple) -> bool:
-        company, email, username, status, findings, count = row
-        if PayrollProcessor.objects.filter(email=email).exists():
+    def _processor(self, demo: DemoProcessor) -> bool:
+        """Create (True) or, when it holds another sandbox user than ``demo``, reset the row."""
+        existing = PayrollProcessor.objects.filter(email=demo.email).first()
+        if (
+            existing is not None
+            and existing.loket_username == demo.username
+            # An older seed left Groot & Co active without a portal account.
+            and (existing.user_id is not None or demo.status != Status.CONFIRMED)
+        ):
             return False
         now = timezone.now()
-        confirmed = status in (Status.ACTIVE, Status.CONFIRMED)
-        processor = PayrollProcessor.objects.create(
-            company_name=company,
-            email=email,
-            omgevingscode="DEMO001",
-            loket_username=username,
-            loket_password_encrypted=encrypt_secret(DEMO_PASSWORD),
-            status=status,
-            checked_at=now,
-            check_findings=findings,
-            check_employer_count=count,
-            consent_at=now,
-            confirmed_at=now if confirmed else None,
-            activated_at=now if status == Status.ACTIVE else None,
-        )
+        confirmed = demo.status == Status.CONFIRMED
+        values = {
+            "company_name": demo.company,
+            "omgevingscode": "DEMO001",
+            "loket_username": demo.username,
+            "loket_password_encrypted": encrypt_secret(DEMO_PASSWORD),
+            "status": demo.status,
+            "checked_at": now,
+            "check_findings": demo.findings,
+            "check_employer_count": demo.employer_count,
+            "check_requested_at": None,
+            "check_retry_at": None,
+            "consent_at": now,
+            "confirmed_at": now if confirmed else None,
+            "activated_at": None,
+        }
+        if existing is None:
+            processor = PayrollProcessor.objects.create(email=demo.email, **values)
+        else:
+            processor = existing
+            for name, value in values.items():
+                setattr(processor, name, value)
+            processor.save()
+        if confirmed and processor.user is None:
+            user = get_user_model()(username=f"salarisverwerker-{processor.pk}", email=demo.email)
+            user.set_unusable_password()
+            user.save()
+            processor.user = user
+            processor.save(update_fields=["user", "updated_at"])
         StatusChange.objects.create(
-            processor=processor, from_status="", to_status=status, actor_label="demogegevens"
+            processor=processor,
+            from_status="" if existing is None else existing.status,
+            to_status=demo.status,
+            actor_label=ACTOR_LABEL,
         )
-        return True
+        return existing is None
 
-    def _staff(self) -> None:
+    def _staff(self) -> str | None:
+        """The staff account; its password once, when it is created (else ``None``)."""
         user_model = get_user_model()
         if user_model.objects.filter(username=STAFF_USERNAME).exists():
-            self.stdout.write(f"Beheerder '{STAFF_USERNAME}' bestaat al (wachtwoord ongewijzigd).")
-            return
+            return None
         password = secrets.token_urlsafe(12)
         user = user_model.objects.create_superuser(STAFF_USERNAME, "beheer@demo.example", password)
         user.user_permissions.add(Permission.objects.get(codename="confirm_payrollprocessor"))
-        # Shown once, on the developer's own terminal, for a local demo account.
-        self.stdout.write(
-            f"Beheer: http://127.0.0.1:8000/beheer/  gebruiker '{STAFF_USERNAME}', "
-            f"wachtwoord {password}  (alleen lokaal; verander het met manage.py changepassword)"
-        )
+        return password
+
+    def _links(self, staff_password: str | None) -> None:
+        write = self.stdout.write
+        write("Demo, klaar om te openen:")
+        for demo in PROCESSORS:
+            processor = PayrollProcessor.objects.select_related("user").get(email=demo.email)
+            status_url = url(reverse("onboarding:status", kwargs={"token": processor.status_token}))
+            write(
+                f"  {processor.company_name} ({processor.loket_username}, "
+                f"{processor.get_status_display().lower()}): statuspagina {status_url}"
+            )
+            user = processor.user
+            if user is None:
+                continue
+            if user.has_usable_password():
+                write(f"    inloggen met {processor.email}: {url(reverse('onboarding:login'))}")
+            else:
+                # A fresh one-time link at every start, until a password is set.
+                write(
+                    f"    wachtwoord instellen (daarna inloggen met {processor.email}): "
+                    f"{url(activation_path(processor))}"
+                )
+        admin_url = url(reverse("admin:index"))
+        if staff_password is None:
+            write(f"  Beheer: {admin_url}  gebruiker '{STAFF_USERNAME}' (wachtwoord ongewijzigd)")
+        else:
+            # Shown once, on the developer's own terminal, for a local demo account.
+            write(
+                f"  Beheer: {admin_url}  gebruiker '{STAFF_USERNAME}', wachtwoord "
+                f"{staff_password}  (alleen lokaal, alleen nu getoond; verander het met "
+                "manage.py changepassword beheer)"
+            )
