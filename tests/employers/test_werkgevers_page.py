@@ -732,7 +732,7 @@ _DUTCH = re.compile(
     r"wacht|uw|u|met|bij|op|Wat te doen|Mijn)\b"
 )
 _ENGLISH = re.compile(
-    r"\b(the|and|of|employers?|requests?|requested|select|register|registered|linked|page|"
+    r"\b(the|and|employers?|requests?|requested|select|register|registered|linked|page|"
     r"search|waiting|with|your|you|What to do)\b"
 )
 
