@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from django.db import connection
-from django.db.models import F, Q, TextChoices
+from django.db.models import Count, F, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from employers.loket_snapshot import LoketSnapshot
@@ -382,11 +382,24 @@ def registrable_employer_ids(rows: Iterable[Row]) -> list[str]:
     )
 
 
+def registration_outcome(processor: PayrollProcessor, registered_at: dt.datetime) -> dict[str, int]:
+    """What became of the links one registration created (``registered_at``): count per status,
+    read when the page shows the result, so that it says what the table says."""
+    return dict(
+        EmployerLink.objects.filter(processor=processor, registered_at=registered_at)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+
+
 __all__ = [
     "REGISTRABLE_STATES",
     "Row",
     "RowState",
     "registrable_employer_ids",
+    "registration_outcome",
     "werkgevers_overview",
     "with_contacts",
 ]

@@ -6,6 +6,7 @@ follows); the others wait for the employer's request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,6 +41,9 @@ class RegisterResult:
     already: int
     unknown: int
     pending: int
+    registered_at: dt.datetime | None = None
+    """The ``registered_at`` of every link this call created: what became of them is read
+    with :func:`employers.selectors.registration_outcome` when the page shows the result."""
 
 
 def links_register(
@@ -80,6 +84,7 @@ def links_register(
                     employer_name=e.name[:200],
                     kvk_number=e.kvk_number or "",
                     registered_by=registered_by,
+                    registered_at=now,
                     **(
                         {
                             "request": request_by_employer[e.id],
@@ -139,6 +144,7 @@ def links_register(
         already=len(known) - len(new),
         unknown=len(wanted) - len(known),
         pending=len(pending),
+        registered_at=now if links else None,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -32,7 +34,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.perf import gc_paused
 from employers import selectors, services
 from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page, snapshot_problem
-from employers.models import EmployerLink
+from employers.models import EmployerLink, LinkStatus
 from locket_client.errors import LoketError, LoketFault
 from locket_client.problems import ProblemCode, explain, manual_step
 from onboarding import limits
@@ -46,6 +48,9 @@ PAGE_PARAMETER = "pagina"
 REFRESH_PARAMETER = "vernieuwen"
 ALL_PARAMETER = "alle"
 EMPLOYER_PARAMETER = "employer_id"
+CONFIRM_PARAMETER = "bevestigd"
+CONFIRMED_PARAMETER = "aantal"
+RESULT_SESSION_KEY = "werkgevers_aangemeld"
 
 _MAX_EMPLOYER_ID_LENGTH = 36  # a GUID
 
@@ -155,6 +160,9 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
         return redirect(filters.url())
 
     filters = Filters.from_data(request.GET)
+    remembered = request.session.pop(RESULT_SESSION_KEY, None)
+    if isinstance(remembered, dict):
+        messages.success(request, _registration_message(processor, remembered))
     refresh = request.GET.get(REFRESH_PARAMETER) == "1" and _refresh_allowed(request, processor)
     with gc_paused():  # 10,000 employers: see common.perf
         data = snapshot_for_page(processor, refresh=refresh)
@@ -203,43 +211,145 @@ def _employer_ids(request: HttpRequest) -> list[str]:
     ]
 
 
-def _register_message(result: services.RegisterResult) -> str:
-    parts = [
-        ngettext(
-            "%(count)d werkgever aangemeld.", "%(count)d werkgevers aangemeld.", result.created
+def _count(n: int) -> str:
+    """A count as people read it in the page's language: "10.000" in Dutch, "10,000" in English."""
+    return number_format(n, force_grouping=True)
+
+
+def _remember_registration(request: HttpRequest, result: services.RegisterResult) -> None:
+    """Keep what the registration did for the page after the redirect, which says what became of
+    the new links when it renders (:func:`_registration_message`): by then the linking task may
+    have run, and the message must not say "wordt gekoppeld" beside a row that says "Gekoppeld"."""
+    request.session[RESULT_SESSION_KEY] = {
+        "at": result.registered_at.isoformat() if result.registered_at else "",
+        "created": result.created,
+        "already": result.already,
+        "unknown": result.unknown,
+    }
+
+
+def _outcome_parts(created: int, outcome: dict[str, int]) -> list[str]:
+    """What became of the ``created`` links, by their status now."""
+    parts = []
+    linked = outcome.get(LinkStatus.ACTIVE, 0)
+    pending = outcome.get(LinkStatus.PENDING, 0)
+    problems = outcome.get(LinkStatus.PROBLEM, 0) + outcome.get(LinkStatus.NEEDS_ATTENTION, 0)
+    waiting = outcome.get(LinkStatus.AWAITING_REQUEST, 0)
+    if linked == created:
+        parts.append(ngettext("De werkgever is gekoppeld.", "Ze zijn alle gekoppeld.", linked))
+    elif linked:
+        parts.append(
+            ngettext("%(count)s daarvan is gekoppeld.", "%(count)s daarvan zijn gekoppeld.", linked)
+            % {"count": _count(linked)}
         )
-        % {"count": result.created}
-    ]
-    if result.pending:
+    if pending:
         parts.append(
             ngettext(
-                "%(count)d daarvan heeft de koppeling al aangevraagd en wordt nu gekoppeld.",
-                "%(count)d daarvan hebben de koppeling al aangevraagd en worden nu gekoppeld.",
-                result.pending,
+                "%(count)s daarvan heeft de koppeling al aangevraagd en wordt nu gekoppeld.",
+                "%(count)s daarvan hebben de koppeling al aangevraagd en worden nu gekoppeld.",
+                pending,
             )
-            % {"count": result.pending}
+            % {"count": _count(pending)}
         )
-    if result.created > result.pending:
-        parts.append(_("De andere wachten op de aanvraag van de werkgever."))
-    if result.already:
+    if problems:
         parts.append(
             ngettext(
-                "%(count)d werkgever was al aangemeld.",
-                "%(count)d werkgevers waren al aangemeld.",
-                result.already,
+                "Bij %(count)s daarvan is een probleem; wat u kunt doen staat in de tabel.",
+                "Bij %(count)s daarvan is een probleem; wat u kunt doen staat in de tabel.",
+                problems,
             )
-            % {"count": result.already}
+            % {"count": _count(problems)}
         )
-    if result.unknown:
+    if waiting == created:
         parts.append(
             ngettext(
-                "%(count)d werkgever staat niet (meer) in Loket.nl en is niet aangemeld.",
-                "%(count)d werkgevers staan niet (meer) in Loket.nl en zijn niet aangemeld.",
-                result.unknown,
+                "De werkgever heeft de koppeling nog niet aangevraagd; wij koppelen zodra de "
+                "aanvraag er is.",
+                "Deze werkgevers hebben de koppeling nog niet aangevraagd; wij koppelen elk "
+                "zodra de aanvraag er is.",
+                waiting,
             )
-            % {"count": result.unknown}
+        )
+    elif waiting:
+        parts.append(
+            ngettext(
+                "%(count)s daarvan heeft de koppeling nog niet aangevraagd; wij koppelen zodra "
+                "de aanvraag er is.",
+                "%(count)s daarvan hebben de koppeling nog niet aangevraagd; wij koppelen elk "
+                "zodra de aanvraag er is.",
+                waiting,
+            )
+            % {"count": _count(waiting)}
+        )
+    return parts
+
+
+def _registration_message(processor: PayrollProcessor, remembered: dict) -> str:
+    """The result of a registration, as it stands when the page renders."""
+    created = int(remembered.get("created") or 0)
+    if created:
+        outcome = (
+            selectors.registration_outcome(processor, datetime.fromisoformat(remembered["at"]))
+            if remembered.get("at")
+            else {}
+        )
+        parts = [
+            ngettext("%(count)s werkgever aangemeld.", "%(count)s werkgevers aangemeld.", created)
+            % {"count": _count(created)},
+            *_outcome_parts(created, outcome),
+        ]
+    else:
+        parts = [_("Er is geen werkgever nieuw aangemeld.")]
+    already = int(remembered.get("already") or 0)
+    if already:
+        parts.append(
+            ngettext(
+                "%(count)s werkgever was al aangemeld.",
+                "%(count)s werkgevers waren al aangemeld.",
+                already,
+            )
+            % {"count": _count(already)}
+        )
+    unknown = int(remembered.get("unknown") or 0)
+    if unknown:
+        parts.append(
+            ngettext(
+                "%(count)s werkgever staat niet (meer) in Loket.nl en is niet aangemeld.",
+                "%(count)s werkgevers staan niet (meer) in Loket.nl en zijn niet aangemeld.",
+                unknown,
+            )
+            % {"count": _count(unknown)}
         )
     return " ".join(parts)
+
+
+def _confirm_all(
+    request: HttpRequest,
+    *,
+    filters: Filters,
+    rows: list[selectors.Row],
+    employer_ids: list[str],
+    changed: bool,
+) -> HttpResponse:
+    """The confirmation step of "select everything that matches and register": what will happen,
+    to how many employers, with a way back that changes nothing."""
+    wanted = set(employer_ids)
+    with_request = sum(
+        1 for row in rows if row.employer_id in wanted and row.state == selectors.RowState.REQUESTED
+    )
+    return render(
+        request,
+        "employers/werkgevers_bevestigen.html",
+        {
+            "filters": filters,
+            "state_label": dict(selectors.RowState.choices).get(filters.state, ""),
+            "count": len(employer_ids),
+            "with_request": with_request,
+            "without_request": len(employer_ids) - with_request,
+            "changed": changed,
+            "back_url": filters.url(),
+        },
+    )
 
 
 @login_required
@@ -267,6 +377,19 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
                 query=filters.query,
             )
             employer_ids = selectors.registrable_employer_ids(rows)
+        confirmed = request.POST.get(CONFIRMED_PARAMETER, "")
+        if employer_ids and (
+            request.POST.get(CONFIRM_PARAMETER) != "1" or confirmed != str(len(employer_ids))
+        ):
+            # Nothing is registered before the processor has seen how many, and confirmed that
+            # number: when it changed meanwhile (Loket.nl, another user), it is asked again.
+            return _confirm_all(
+                request,
+                filters=filters,
+                rows=rows,
+                employer_ids=employer_ids,
+                changed=request.POST.get(CONFIRM_PARAMETER) == "1",
+            )
     else:
         employer_ids = _employer_ids(request)
     if not employer_ids:
@@ -279,7 +402,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return back
-    messages.success(request, _register_message(result))
+    _remember_registration(request, result)
     return back
 
 

@@ -66,9 +66,9 @@ def _parsed(html: str) -> dict[str, tuple[str, str]]:
     """Employer name → (its state, the text of its row, tags stripped and spaces collapsed)."""
     rows = {}
     for state, row in re.findall(
-        r'<tr class="werkgever werkgever--([a-z_]+)">(.*?)</tr>', html, flags=re.S
+        r'<tr class="werkgever werkgever--([a-z_]+)"[^>]*>(.*?)</tr>', html, flags=re.S
     ):
-        name = re.search(r'<th scope="row" class="werkgever__name">(.*?)</th>', row).group(1)
+        name = re.search(r'<th scope="row" class="werkgever__name"[^>]*>(.*?)</th>', row).group(1)
         rows[name] = (state, " ".join(re.sub(r"<[^>]+>", " ", row).split()))
     return rows
 
@@ -185,8 +185,8 @@ def test_registering_a_requested_employer_links_it(
     html = logged_in.get(response["Location"]).content.decode()
     link = EmployerLink.objects.get()
     assert response["Location"] == PAGE
-    assert "1 werkgever aangemeld." in html
-    assert "wordt nu gekoppeld" in html
+    assert "1 werkgever aangemeld. De werkgever is gekoppeld." in html
+    assert "wordt nu gekoppeld" not in html  # the table says "Gekoppeld": so does the message
     assert (link.loket_employer_id, link.status, link.request) == (E1, LinkStatus.ACTIVE, request)
     assert link.registered_by == owner.user
     assert _state(html, "Bakkerij Van Dijk B.V.") == "linked"
@@ -200,7 +200,11 @@ def test_registering_before_the_request_shows_registered_then_linked(
         response = logged_in.post(REGISTER, {"employer_id": [E2]}, follow=True)
 
     html = response.content.decode()
-    assert "De andere wachten op de aanvraag van de werkgever." in html
+    assert (
+        "1 werkgever aangemeld. De werkgever heeft de koppeling nog niet aangevraagd; "
+        "wij koppelen zodra de aanvraag er is."
+    ) in html
+    assert "De andere" not in html  # there are no others
     assert _state(html, "Installatiebedrijf De Vries B.V.") == "registered"
 
     _request(
@@ -225,7 +229,7 @@ def test_registering_again_counts_it_as_already_registered(
 
     html = response.content.decode()
     assert EmployerLink.objects.count() == 1
-    assert "0 werkgevers aangemeld. 1 werkgever was al aangemeld." in html
+    assert "Er is geen werkgever nieuw aangemeld. 1 werkgever was al aangemeld." in html
     assert "1 werkgever staat niet (meer) in Loket.nl" in html
 
 
@@ -249,7 +253,16 @@ def test_select_all_matching_registers_every_matching_employer_across_pages(
     assert len(_checkboxes(first_page)) == 50
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(REGISTER, {"q": "Groot Werkgever 000", "alle": "1", "pagina": "2"})
+        response = client.post(
+            REGISTER,
+            {
+                "q": "Groot Werkgever 000",
+                "alle": "1",
+                "pagina": "2",
+                "bevestigd": "1",
+                "aantal": "99",
+            },
+        )
 
     names = set(EmployerLink.objects.values_list("employer_name", flat=True))
     assert response.status_code == 302
@@ -258,6 +271,11 @@ def test_select_all_matching_registers_every_matching_employer_across_pages(
     assert names == {f"Groot Werkgever {n:05d} B.V." for n in range(1, 100)}
     assert LinkTaxNumber.objects.count() == 99
     html = client.get(PAGE, {"q": "Groot Werkgever 000", "status": "registered"}).content.decode()
+    assert (
+        "99 werkgevers aangemeld. Deze werkgevers hebben de koppeling nog niet aangevraagd; "
+        "wij koppelen elk zodra de aanvraag er is."
+    ) in html
+    assert "De andere" not in html
     assert "99 werkgevers." in html
     assert _checkboxes(html) == []
 
@@ -268,7 +286,9 @@ def test_select_all_matching_respects_the_state_filter(
     _request(owner, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post(REGISTER, {"status": "requested", "alle": "1"})
+        logged_in.post(
+            REGISTER, {"status": "requested", "alle": "1", "bevestigd": "1", "aantal": "1"}
+        )
 
     assert list(EmployerLink.objects.values_list("loket_employer_id", "status")) == [
         (E1, LinkStatus.ACTIVE)
@@ -592,7 +612,186 @@ def test_the_page_shows_10000_employers_in_the_same_few_queries_on_every_page(
         assert response.status_code == 200
 
     html = response.content.decode()
-    assert "Alles selecteren wat aan het filter voldoet" in html
-    assert "1000 werkgevers." in html  # 09000..09999: not registered, so "requested"
+    assert "Alle 1.000 werkgevers die aan het filter voldoen aanmelden" in html
+    assert "1.000 werkgevers." in html  # 09000..09999: not registered, so "requested"
     # session, user, processor, the overview's four, the shown rows' contacts: not per employer
     assert queries[0] == queries[1] == queries[2] <= 8, queries
+
+
+# --- the result of a registration, as the page renders it (issue 11, finding 10) ---------------
+
+
+def test_the_result_says_linked_when_the_link_was_made_before_the_page_renders(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as linking:
+        response = logged_in.post(REGISTER, {"employer_id": [E1]})
+    for task in linking:  # the worker links it between the redirect and the page
+        task()
+
+    html = logged_in.get(response["Location"]).content.decode()
+
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "linked"
+    assert "1 werkgever aangemeld. De werkgever is gekoppeld." in html
+    assert "wordt nu gekoppeld" not in html
+
+
+def test_the_result_says_being_linked_while_the_link_is_still_pending(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks():  # the linking task has not run yet
+        response = logged_in.post(REGISTER, {"employer_id": [E1]})
+
+    html = logged_in.get(response["Location"]).content.decode()
+    again = logged_in.get(PAGE).content.decode()
+
+    assert _state(html, "Bakkerij Van Dijk B.V.") == "pending"
+    assert (
+        "1 werkgever aangemeld. 1 daarvan heeft de koppeling al aangevraagd en wordt nu gekoppeld."
+    ) in html
+    assert "aangemeld." not in again  # said once
+
+
+def test_the_result_counts_linked_and_waiting_employers_apart(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post(REGISTER, {"employer_id": [E1, E2, E3]})
+
+    html = logged_in.get(response["Location"]).content.decode()
+    assert (
+        "3 werkgevers aangemeld. 1 daarvan is gekoppeld. 2 daarvan hebben de koppeling nog niet "
+        "aangevraagd; wij koppelen elk zodra de aanvraag er is."
+    ) in html
+
+
+# --- select everything that matches: a confirmation step first ---------------------------------
+
+
+def test_select_all_matching_asks_for_confirmation_with_the_count_before_registering(
+    client, loket_settings
+):
+    groot = _with_user(make_processor("ws-groot"))
+    client.force_login(groot.user)
+    data = {"q": "Groot Werkgever 000", "alle": "1", "pagina": "2"}
+
+    response = client.post(REGISTER, data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not EmployerLink.objects.exists()
+    assert "<h1>99 werkgevers aanmelden?</h1>" in html
+    assert "U meldt 99 werkgevers aan" in html
+    assert "ook die op andere pagina" in html
+    assert "99 werkgevers hebben de koppeling nog niet aangevraagd" in html
+    assert "Groot Werkgever 000" in html  # the search it applies to
+    assert "Ja, 99 werkgevers aanmelden" in html
+    assert '<input type="hidden" name="aantal" value="99">' in html
+    assert '<input type="hidden" name="bevestigd" value="1">' in html
+    cancel = (
+        f'<a href="{PAGE}?q=Groot+Werkgever+000&amp;pagina=2" class="button button--secondary">'
+    )
+    assert cancel + "Annuleren</a>" in html
+    assert _inline_code(html) == []
+
+
+def test_select_all_matching_asks_again_when_the_count_changed(client, loket_settings):
+    groot = _with_user(make_processor("ws-groot"))
+    client.force_login(groot.user)
+
+    response = client.post(
+        REGISTER, {"q": "Groot Werkgever 000", "alle": "1", "bevestigd": "1", "aantal": "98"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not EmployerLink.objects.exists()
+    assert "Het aantal werkgevers dat aan het filter voldoet is veranderd" in html
+    assert '<input type="hidden" name="aantal" value="99">' in html
+
+
+def test_the_page_offers_select_all_on_this_page_through_its_own_script(logged_in, owner):
+    html = logged_in.get(PAGE).content.decode()
+
+    assert 'data-select-page-label="Alle werkgevers op deze pagina selecteren"' in html
+    assert '<script src="/static/js/werkgevers.js" defer></script>' in html
+    assert _inline_code(html) == []
+
+
+# --- the page's language (issue 11, finding 3) -------------------------------------------------
+
+_DATA = (  # names and contacts from the sandbox and the requests: not the page's own words
+    "Bakkerij Van Dijk B.V.",
+    "Installatiebedrijf De Vries B.V.",
+    "Zorggroep Tilburg",
+    "Jan van Dijk",
+    "jan@bakkerij.example",
+)
+_DUTCH = re.compile(
+    r"\b(de|het|een|van|en|niet|nog|geen|alle|wordt|worden|werkgevers?|aanvraag|aangevraagd|"
+    r"aangemeld|aanmelden|koppeling|gekoppeld|selecteren|pagina|zoek|gegevens|vernieuwen|"
+    r"wacht|uw|u|met|bij|op|Wat te doen|Mijn)\b"
+)
+_ENGLISH = re.compile(
+    r"\b(the|and|employers?|requests?|requested|select|register|registered|linked|page|"
+    r"search|waiting|with|your|you|What to do)\b"
+)
+
+
+def _main_text(html: str) -> str:
+    main = re.search(r"<main[^>]*>(.*?)</main>", html, flags=re.S).group(1)
+    text = re.sub(r"<[^>]+>", " ", main)
+    text = text.replace("&#x27;", "'").replace("&amp;", "&")
+    for data in _DATA:
+        text = text.replace(data, " ")
+    return " ".join(text.split())
+
+
+def _page_in(language: str, client, employer_ids: list[str], capture) -> tuple[str, str]:
+    """The confirmation page of "register everything that matches", then the Werkgevers page
+    after registering ``employer_ids``, in ``language``."""
+    confirm = client.post(REGISTER, {"alle": "1"}, HTTP_ACCEPT_LANGUAGE=language)
+    with capture(execute=True):
+        response = client.post(
+            REGISTER, {"employer_id": employer_ids}, HTTP_ACCEPT_LANGUAGE=language
+        )
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    return page, confirm.content.decode()
+
+
+def test_the_english_page_has_no_dutch_and_the_dutch_page_no_english(
+    logged_in, owner, django_capture_on_commit_callbacks
+):
+    _request(owner, django_capture_on_commit_callbacks)
+    nl_page, nl_confirm = _page_in("nl", logged_in, [E1, E2], django_capture_on_commit_callbacks)
+    en_page, en_confirm = _page_in("en", logged_in, [E3], django_capture_on_commit_callbacks)
+
+    assert '<html lang="en">' in en_page
+    assert "1 employer registered. The employer has not requested the link yet" in en_page
+    assert "<h1>Employers</h1>" in en_page
+    assert "<h1>Register 1 employer?</h1>" in en_confirm
+    assert "Yes, register 1 employer" in en_confirm
+    assert "<h1>3 werkgevers aanmelden?</h1>" in nl_confirm
+    for html in (en_page, en_confirm):
+        text = _main_text(html)
+        assert _DUTCH.findall(text) == [], text
+    for html in (nl_page, nl_confirm):
+        text = _main_text(html)
+        assert _ENGLISH.findall(text) == [], text
+    assert "2 werkgevers aangemeld. 1 daarvan is gekoppeld." in nl_page
+
+
+def test_counts_are_grouped_per_language(client, loket_settings):
+    groot = _with_user(make_processor("ws-groot"))
+    client.force_login(groot.user)
+
+    nl = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    en = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "10.000 werkgevers." in nl
+    assert "Alle statussen (10.000)" in nl
+    assert "10,000 employers." in en
+    assert "All states (10,000)" in en
