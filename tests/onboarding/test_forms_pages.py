@@ -68,6 +68,8 @@ def _refused_forms(client):
 
 
 def test_every_refused_form_shows_the_one_error_summary_that_takes_the_focus(client):
+    """...and, through the one field partial, every refused field is aria-invalid and names its
+    error in aria-describedby."""
     for name, response in _refused_forms(client):
         page = response.content.decode()
         used = {template.name for template in response.templates}
@@ -77,11 +79,6 @@ def test_every_refused_form_shows_the_one_error_summary_that_takes_the_focus(cli
         assert 'tabindex="-1"' in summary, name
         assert "autofocus" in summary, name
         assert page.count("autofocus") == 1, f"{name}: a second autofocus takes the focus away"
-
-
-def test_every_refused_field_is_marked_invalid_and_described_by_its_error(client):
-    for name, response in _refused_forms(client):
-        page = response.content.decode()
         for error_id in re.findall(r'<p class="field-error" id="([^"]+)_error"', page):
             [widget] = re.findall(rf'<(?:input|select|textarea)[^>]*id="{error_id}"[^>]*>', page)
             assert 'aria-invalid="true"' in widget, f"{name}: {widget}"
@@ -107,14 +104,13 @@ def test_after_a_failed_registration_the_empty_password_field_says_to_type_it_ag
     note = re.search(r'<p class="field-note" id="id_loket_password_retype">(.*?)</p>', page)
     assert "Vul het wachtwoord opnieuw in" in note.group(1)
 
-
-def test_the_empty_form_and_an_optional_password_get_no_retype_note(client):
+    # Not on the empty form, nor for the correction form's optional password (empty keeps it).
     assert "field-note" not in client.get(reverse("onboarding:register")).content.decode()
     processor = PayrollProcessorFactory()
     page = client.post(
         reverse("onboarding:correct", args=[processor.status_token]), {"omgevingscode": "a b"}
     ).content.decode()
-    assert "field-note" not in page  # an empty password there keeps the stored one
+    assert "field-note" not in page
 
 
 def test_the_activation_page_puts_the_password_validators_verdict_on_the_first_field(client):
@@ -127,14 +123,10 @@ def test_the_activation_page_puts_the_password_validators_verdict_on_the_first_f
     assert 'id="id_new_password2_error"' not in page
     assert 'href="#id_new_password1"' in page
 
-
-def test_two_different_passwords_are_refused_at_the_second_field(client):
-    target = _activation_page(client, PayrollProcessorFactory(confirmed=True, user=UserFactory()))
-
+    # Only "the two passwords differ" belongs to the second field.
     page = client.post(
         target, {"new_password1": PORTAL_PASSWORD, "new_password2": PORTAL_PASSWORD + "x"}
     ).content.decode()
-
     assert 'id="id_new_password2_error"' in page
     assert 'id="id_new_password1_error"' not in page
 
