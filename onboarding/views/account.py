@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -74,10 +75,16 @@ def _safe_next(request: HttpRequest) -> str:
 # --- views -------------------------------------------------------------------------------------
 
 
-LOCKED_MESSAGE = _(
-    "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
-    "minuten opnieuw proberen."
-)
+def _locked_message(minutes: int) -> str:
+    return ngettext(
+        "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
+        "minuut opnieuw proberen.",
+        "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
+        "minuten opnieuw proberen.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 UNAVAILABLE_MESSAGE = _(
     "Inloggen is op dit moment niet mogelijk. Probeer het over een minuut opnieuw."
 )
@@ -91,7 +98,7 @@ def _locked_out(request: HttpRequest, form: LoginForm, limited: RateLimited) -> 
     if limited.unavailable:
         message = UNAVAILABLE_MESSAGE
     else:
-        message = LOCKED_MESSAGE % {"minutes": max(1, -(-limited.retry_after // 60))}
+        message = _locked_message(max(1, -(-limited.retry_after // 60)))
     response = render(
         request,
         "onboarding/login.html",

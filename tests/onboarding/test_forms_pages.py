@@ -228,3 +228,33 @@ def test_the_dashboards_details_list_is_styled(client):
     assert '<dl class="details">' in page
     css = (settings.BASE_DIR / "static" / "css" / "forms.css").read_text()
     assert re.search(r"^\.details \{[^}]*display: grid", css, re.M)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("nl", "kunt u het over 1 minuut opnieuw proberen."),
+        ("en", "you can try again in 1 minute."),
+    ],
+)
+def test_a_locked_out_login_counts_its_minutes_in_the_pages_language(
+    client, settings, language, text
+):
+    settings.LOGIN_FAILURES_ALLOWED = 1
+    settings.LOGIN_LOCKOUT_SECONDS = 60
+    processor = _active(client)
+    client.logout()
+    login = reverse("onboarding:login")
+    client.post(
+        login, {"email": processor.email, "password": "fout"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    locked = client.post(
+        login,
+        {"email": processor.email, "password": PORTAL_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert locked.status_code == 429
+    assert text in " ".join(locked.content.decode().split())
+    assert 'id="error-summary"' in locked.content.decode()
