@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,36 @@ _OMGEVINGSCODE_HELP = _(
     "laat u dan de omgevingscode weten."
 )
 _TEXT_ATTRS = {"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+
+
+class PortalBoundField(forms.BoundField):
+    """A field as templates/_field.html shows it. A required password that came back with a
+    refused form is empty (it is never sent back to the browser): :attr:`retype_note` says so
+    next to the field, and the widget names that note in aria-describedby."""
+
+    @property
+    def retype_note(self) -> bool:
+        widget = self.field.widget
+        return (
+            self.form.is_bound
+            and bool(self.form.errors)
+            and self.field.required
+            and isinstance(widget, forms.PasswordInput)
+            and not widget.render_value
+        )
+
+    @property
+    def aria_describedby(self) -> str | None:
+        described = super().aria_describedby
+        if described is None or not self.retype_note:
+            return described
+        return " ".join(filter(None, [described, f"{self.auto_id}_retype"]))
+
+
+class PortalForm(forms.Form):
+    """The portal's forms: fields rendered by templates/_field.html."""
+
+    bound_field_class = PortalBoundField
 
 
 def _username_field() -> SingleLineField:
@@ -74,7 +105,7 @@ def _password_field(*, required: bool, help_text: str) -> SingleLineField:
     )
 
 
-class RegistrationForm(ServiceErrorsMixin, forms.Form):
+class RegistrationForm(ServiceErrorsMixin, PortalForm):
     """Step 4 of the a.s.r. manual: the payroll processor's registration."""
 
     company_name = SingleLineField(
@@ -147,7 +178,7 @@ class RegistrationForm(ServiceErrorsMixin, forms.Form):
         return cleaned
 
 
-class CorrectionForm(ServiceErrorsMixin, forms.Form):
+class CorrectionForm(ServiceErrorsMixin, PortalForm):
     """The status page's "correct and check again": the Loket.nl credentials only. An empty
     password keeps the stored one, so a processor that only mistyped the omgevingscode does not
     have to type its password again."""
@@ -191,3 +222,16 @@ class CorrectionForm(ServiceErrorsMixin, forms.Form):
     def new_password(self) -> str | None:
         """``None`` (keep the stored password) when the field was left empty."""
         return self.cleaned_data.get("loket_password") or None
+
+
+class ActivationForm(SetPasswordForm):
+    """The activation page's two password fields (Django's :class:`SetPasswordForm`). The
+    password validators' verdict belongs to the first field, where the password was chosen;
+    only "the two passwords differ" belongs to the second."""
+
+    bound_field_class = PortalBoundField
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

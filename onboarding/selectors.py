@@ -151,3 +151,10 @@ def email_taken(*, email: str, exclude_pk: int | None = None) -> bool:
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.exists()
+
+
+def processor_waiting_employers(processor: PayrollProcessor) -> int:
+    """How many employers asked for the link through this processor and wait for it to register
+    them: its open employer requests that no registration of it answers yet (the dashboard's
+    main next step). Through the reverse relations, so onboarding imports nothing of employers."""
+    return processor.employer_requests.filter(status="open", links__isnull=True).count()

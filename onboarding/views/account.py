@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,13 +21,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onboarding import selectors, services
-from onboarding.forms import CorrectionForm
+from onboarding.forms import ActivationForm, CorrectionForm, PortalForm
 from onboarding.http import client_ip, rate_limited_response
 from onboarding.models import PayrollProcessor
 from onboarding.ratelimit import RateLimited
@@ -42,7 +42,7 @@ ACTIVATION_URL_TOKEN = "wachtwoord-instellen"  # noqa: S105 - a URL segment, not
 # --- forms -------------------------------------------------------------------------------------
 
 
-class LoginForm(forms.Form):
+class LoginForm(PortalForm):
     email = forms.EmailField(label=_("E-mailadres"), max_length=254)
     password = forms.CharField(
         label=_("Wachtwoord"), strip=False, max_length=4096, widget=forms.PasswordInput
@@ -50,7 +50,9 @@ class LoginForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs.update(autocomplete="email", autofocus=True)
+        self.fields["email"].widget.attrs.update(autocomplete="email")
+        if not self.is_bound:  # a refused form: the error summary takes the focus instead
+            self.fields["email"].widget.attrs.update(autofocus=True)
         self.fields["password"].widget.attrs.update(autocomplete="current-password")
 
 
@@ -73,10 +75,16 @@ def _safe_next(request: HttpRequest) -> str:
 # --- views -------------------------------------------------------------------------------------
 
 
-LOCKED_MESSAGE = _(
-    "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
-    "minuten opnieuw proberen."
-)
+def _locked_message(minutes: int) -> str:
+    return ngettext(
+        "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
+        "minuut opnieuw proberen.",
+        "Te veel mislukte inlogpogingen. Om uw account te beschermen kunt u het over %(minutes)s "
+        "minuten opnieuw proberen.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 UNAVAILABLE_MESSAGE = _(
     "Inloggen is op dit moment niet mogelijk. Probeer het over een minuut opnieuw."
 )
@@ -90,7 +98,7 @@ def _locked_out(request: HttpRequest, form: LoginForm, limited: RateLimited) -> 
     if limited.unavailable:
         message = UNAVAILABLE_MESSAGE
     else:
-        message = LOCKED_MESSAGE % {"minutes": max(1, -(-limited.retry_after // 60))}
+        message = _locked_message(max(1, -(-limited.retry_after // 60)))
     response = render(
         request,
         "onboarding/login.html",
@@ -170,7 +178,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if processor is None or not default_token_generator.check_token(user, token):
         return render(request, "onboarding/activate_invalid.html")
 
-    form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
+    form = ActivationForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             processor = services.registration_activate(
@@ -201,6 +209,9 @@ def _dashboard(
             "findings": selectors.processor_latest_findings(processor),
             "latest_attempt": latest,
             "check_pending": processor.check_requested_at is not None,
+            "waiting": selectors.processor_waiting_employers(processor)
+            if processor.is_confirmed
+            else 0,
             "form": form,
         },
         status=status,

@@ -58,6 +58,13 @@ def _render_status(
     context = _status_context(processor)
     context["form"] = form or CorrectionForm(processor=processor)
     context["correctable"] = not context["confirmed"] and not context["rejected"]
+    # Once the check passed there is nothing to correct: the form folds away (still there to
+    # open, for a change made in Loket.nl since). A refused correction stays open.
+    context["fold_correction"] = (
+        processor.status == Status.CHECK_PASSED
+        and not context["pending"]
+        and not context["form"].errors
+    )
     return render(request, "onboarding/status.html", context)
 
 

@@ -22,6 +22,16 @@
     return box !== null && box.getAttribute("data-pending") === "true";
   }
 
+  // The check passed while the page was open: fold the correction form away, as the server
+  // does on a fresh page (templates/onboarding/status.html).
+  function foldCorrection() {
+    var box = region.querySelector("[data-check-passed]");
+    var correction = document.getElementById("correction");
+    if (box && correction && box.getAttribute("data-check-passed") === "true") {
+      correction.open = false;
+    }
+  }
+
   function schedule() {
     if (pending()) {
       window.setTimeout(poll, delay);
@@ -53,6 +63,7 @@
       fresh.innerHTML = html;
       if (fresh.innerHTML !== region.innerHTML) {
         region.innerHTML = fresh.innerHTML;
+        foldCorrection();
       }
       schedule();
     }).catch(function () {
