@@ -201,6 +201,7 @@ def _data() -> Data:
 def _public_pages(walk: Walk, data: Data) -> None:
     page = walk.page
     walk.open("home", "/")
+    walk.open("manual", "/handleiding/")
 
     walk.open("registration form", "/aanmelden/")
     page.fill("#id_email", "geen-e-mailadres")

@@ -83,19 +83,11 @@ def _empty_page_cache():
 
 
 def _text(page: str) -> str:
-    """The text a person reads in <title> and <main> (header and footer are base.html's). The
-    contact partial is left out: its owner (templates/_contact.html) translates it."""
+    """The text a person reads in <title> and <main> (header and footer are base.html's)."""
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     main = re.search(r"<main\b.*?</main>", page, re.S).group(0)
-    main = re.sub(r'<p class="contact">.*?</p>', " ", main, flags=re.S)
     main = re.sub(r"<(script|style)\b.*?</\1>", " ", main, flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", title + " " + main))
-    # The registration's status label is the model's (onboarding.models.Status, translated by
-    # the owner of the model labels); until its English is in, it is left out here.
-    for _value, label in Status.choices:
-        with translation.override("nl"):
-            text = text.replace(str(label), " ")
-    return text
+    return html.unescape(re.sub(r"<[^>]+>", " ", title + " " + main))
 
 
 def _get(client, url: str, language: str, **kwargs):
