@@ -90,4 +90,4 @@ clean: ## Remove caches and build output (keeps .venv and db.sqlite3)
 	rm -rf .pytest_cache .ruff_cache staticfiles build *.egg-info bench/*.out
 
 distclean: clean ## Also remove .venv and the local SQLite database
-	rm -rf $(VENV) db.sqlite3
+	rm -rf $(VENV) db.sqlite3 .run

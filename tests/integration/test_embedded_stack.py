@@ -291,6 +291,31 @@ def test_the_demo_links_printed_at_start_open(stack):
     assert 'type="password"' in page.text
 
 
+def test_a_second_make_run_on_the_same_run_folder_refuses_to_start(stack):
+    """Two embedded portals on one run folder would share the broker and the beat schedule."""
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
+    env.update(
+        PORT=str(_free_port()),
+        LOKET_SANDBOX_PORT=str(_free_port()),
+        EMBEDDED_RUN_DIR=str(stack.database.parent / "run"),
+        DATABASE_URL=f"sqlite:///{stack.database}",
+    )
+    second = subprocess.run(
+        [str(ROOT / "scripts/run-embedded")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+    assert second.returncode == 1
+    assert "Er draait al een portal" in second.stderr
+    assert stack.process.poll() is None  # the first one runs on
+
+
 def test_ctrl_c_stops_the_portal_the_worker_and_the_sandbox(stack):
     started = dt.datetime.now(tz=dt.UTC)
     stack.stop()
