@@ -36,6 +36,12 @@ SEND_BATCH = 500
 """Messages handed to the connection at a time."""
 
 
+def recipient_language(stored: str | None) -> str:
+    """The language a recipient reads: the one stored with them (the page's language when they
+    registered or asked) if the portal speaks it, else :data:`MAIL_LANGUAGE`."""
+    return stored if stored in {code for code, _name in settings.LANGUAGES} else MAIL_LANGUAGE
+
+
 def mail_language(language: str = MAIL_LANGUAGE) -> translation.override:
     """Word what goes into a mail's context (findings, problems) in the mail's language."""
     return translation.override(language)

@@ -30,7 +30,14 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from common.mail import absolute_url, build, mail_language, send_all
+from common.mail import (
+    MAIL_LANGUAGE,
+    absolute_url,
+    build,
+    mail_language,
+    recipient_language,
+    send_all,
+)
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from locket_client.problems import ProblemCode, explain, manual_step
 from onboarding.emails import manual_step_url
@@ -39,18 +46,20 @@ from onboarding.models import PayrollProcessor
 logger = logging.getLogger(__name__)
 
 
-def _message(name: str, *, to: str, context: dict[str, Any]) -> EmailMultiAlternatives:
-    return build(f"employers/emails/{name}", to=[to], context=context)
+def _message(
+    name: str, *, to: str, context: dict[str, Any], language: str = MAIL_LANGUAGE
+) -> EmailMultiAlternatives:
+    return build(f"employers/emails/{name}", to=[to], context=context, language=language)
 
 
 def _dashboard_url() -> str:
     return absolute_url(reverse("onboarding:dashboard"))
 
 
-def _problem(code: str, detail: str = "") -> tuple[str, str, str]:
+def _problem(code: str, detail: str = "", *, language: str) -> tuple[str, str, str]:
     """The manual step, the link to it and the explanation of a problem, in the mail's
     language."""
-    with mail_language():
+    with mail_language(language):
         step = manual_step(code)
         return step, manual_step_url(getattr(step, "anchor", "")), explain(code, detail)
 
@@ -94,6 +103,7 @@ def send_request_received(*, request_id: int) -> None:
                 "request_received",
                 to=employer_request.contact_email,
                 context={"employer_request": about, "processor_name": processor_name},
+                language=recipient_language(employer_request.language),
             ),
             _message(
                 "request_new",
@@ -104,6 +114,7 @@ def send_request_received(*, request_id: int) -> None:
                     "dashboard_url": _dashboard_url(),
                     "manual_url": manual_step_url(""),
                 },
+                language=recipient_language(employer_request.processor.language),
             ),
         ]
     )
@@ -121,7 +132,8 @@ def send_request_problem(*, request_id: int) -> None:
     ):
         logger.info("problem mail for employer request %s skipped: state changed", request_id)
         return
-    step, step_url, explanation = _problem(ProblemCode.NIET_ZICHTBAAR)
+    language = recipient_language(employer_request.processor.language)
+    step, step_url, explanation = _problem(ProblemCode.NIET_ZICHTBAAR, language=language)
     send_all(
         [
             _message(
@@ -135,6 +147,7 @@ def send_request_problem(*, request_id: int) -> None:
                     "explanation": explanation,
                     "dashboard_url": _dashboard_url(),
                 },
+                language=language,
             )
         ]
     )
@@ -174,6 +187,7 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
                     "processor_name": link.processor.company_name,
                     "activated_at": link.activated_at,
                 },
+                language=recipient_language(employer_request.language),
             )
 
     send_all(messages())
@@ -188,6 +202,7 @@ def send_processor_digest(
         return
     processor = PayrollProcessor.objects.get(pk=processor_id)
     dashboard_url = _dashboard_url()
+    language = recipient_language(processor.language)
     messages = []
     if active:
         messages.append(
@@ -207,12 +222,15 @@ def send_processor_digest(
                     ],
                     "dashboard_url": dashboard_url,
                 },
+                language=language,
             )
         )
     if problem:
         rows = []
         for link in problem:
-            step, step_url, text = _problem(link.problem_code, link.problem_detail)
+            step, step_url, text = _problem(
+                link.problem_code, link.problem_detail, language=language
+            )
             rows.append(
                 {"name": link.employer_name, "step": step, "step_url": step_url, "message": text}
             )
@@ -226,6 +244,7 @@ def send_processor_digest(
                     "employers": rows,
                     "dashboard_url": dashboard_url,
                 },
+                language=language,
             )
         )
     send_all(messages)

@@ -56,6 +56,8 @@ class EmployerRequest(models.Model):
     # Set by the worker when the processor's web-service user cannot see this employer yet.
     problem_code = models.CharField(_("probleem"), max_length=40, blank=True)
     checked_at = models.DateTimeField(_("gecontroleerd op"), null=True, blank=True, editable=False)
+    # The page's language when the employer asked: its mails are written in it.
+    language = models.CharField(_("taal"), max_length=8, default="nl", editable=False)
     consent_at = models.DateTimeField(_("toestemming gegeven op"), editable=False)
     created_at = models.DateTimeField(
         _("aangevraagd op"), default=timezone.now, editable=False, db_index=True

@@ -37,16 +37,33 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from common.mail import absolute_url, build, mail_language, send_all
+from common.mail import (
+    MAIL_LANGUAGE,
+    absolute_url,
+    build,
+    mail_language,
+    recipient_language,
+    send_all,
+)
 from locket_client.diagnose import Finding
 from onboarding.models import PayrollProcessor, Status
 
 logger = logging.getLogger(__name__)
 
 
-def _send(name: str, *, to: list[str], context: dict[str, Any]) -> None:
-    """Build ``onboarding/emails/<name>`` and send it; an SMTP failure raises (the task retries)."""
-    send_all([build(f"onboarding/emails/{name}", to=to, context=context)])
+def _send(
+    name: str, *, to: list[str], context: dict[str, Any], language: str = MAIL_LANGUAGE
+) -> None:
+    """Build ``onboarding/emails/<name>`` in ``language`` and send it; an SMTP failure raises
+    (the task retries)."""
+    send_all([build(f"onboarding/emails/{name}", to=to, context=context, language=language)])
+
+
+def _to_processor(processor: PayrollProcessor, name: str, context: dict[str, Any]) -> None:
+    """Send ``name`` to the processor's address, in the language it registered in."""
+    _send(
+        name, to=[processor.email], context=context, language=recipient_language(processor.language)
+    )
 
 
 def _load(processor_id: int) -> PayrollProcessor | None:
@@ -76,7 +93,7 @@ def _findings(processor: PayrollProcessor) -> list[dict[str, str]]:
     """The stored findings, worded in the mail's language, each with the manual step to fix it
     and the link to that step."""
     worded = []
-    with mail_language():
+    with mail_language(recipient_language(processor.language)):
         for data in processor.check_findings or []:
             try:
                 finding = Finding.from_dict(data)
@@ -135,10 +152,10 @@ def send_confirmation(*, processor_id: int) -> None:
         # Activated meanwhile (the link would not work any more) or no longer confirmed.
         logger.info("confirmation mail for processor %s skipped: status changed", processor_id)
         return
-    _send(
+    _to_processor(
+        processor,
         "confirmation",
-        to=[processor.email],
-        context={
+        {
             "processor": _about(processor),
             "activation_url": absolute_url(activation_path(processor)),
             "link_valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
@@ -155,10 +172,10 @@ def send_rejection(*, processor_id: int) -> None:
     if processor.status != Status.REJECTED:
         logger.info("rejection mail for processor %s skipped: status changed", processor_id)
         return
-    _send(
+    _to_processor(
+        processor,
         "rejection",
-        to=[processor.email],
-        context={"processor": _about(processor), "reason": processor.rejection_reason},
+        {"processor": _about(processor), "reason": processor.rejection_reason},
     )
 
 
@@ -170,10 +187,10 @@ def send_needs_attention(*, processor_id: int) -> None:
     if processor.status != Status.NEEDS_ATTENTION:
         logger.info("needs-attention mail for processor %s skipped: status changed", processor_id)
         return
-    _send(
+    _to_processor(
+        processor,
         "needs_attention",
-        to=[processor.email],
-        context={
+        {
             "processor": _about(processor),
             "findings": _findings(processor),
             "login_url": absolute_url(reverse("onboarding:login")),
@@ -190,8 +207,8 @@ def send_received(*, processor_id: int) -> None:
         return
     status_path = reverse("onboarding:status", kwargs={"token": processor.status_token})
     status_url = absolute_url(status_path)
-    _send(
+    _to_processor(
+        processor,
         "received",
-        to=[processor.email],
-        context={"processor": _about(processor), "status_url": status_url},
+        {"processor": _about(processor), "status_url": status_url},
     )

@@ -48,6 +48,7 @@ def request_submit(
     contact_email: str,
     contact_phone: str = "",
     processor: PayrollProcessor,
+    language: str = "nl",
 ) -> EmployerRequest:
     """Store an employer's request; if the processor registered the employer already, the link
     becomes pending and the linking task is enqueued."""
@@ -71,6 +72,7 @@ def request_submit(
         contact_email=contact_email.strip(),
         contact_phone=contact_phone.strip(),
         processor=processor,
+        language=language[:8],
         consent_at=timezone.now(),
     )
     employer_request.full_clean()

@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -76,6 +77,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 contact_email=data["contact_email"],
                 contact_phone=data["contact_phone"],
                 processor=data["processor"],
+                language=translation.get_language() or "nl",
             )
         except RateLimited as limited:
             return rate_limited_response(request, limited)

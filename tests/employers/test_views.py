@@ -359,3 +359,38 @@ def test_the_home_page_links_to_the_request_form(client):
 
     assert f'href="{FORM}"' in html
     assert "Salariskoppeling aanvragen" in html
+
+
+def test_each_recipient_gets_the_request_mails_in_its_own_language(
+    client, processor, valid, django_capture_on_commit_callbacks
+):
+    """The employer asked on the English page: its mail is English. The processor registered in
+    Dutch (the default): its notice stays Dutch."""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORM, valid, headers={"accept-language": "en"})
+
+    assert EmployerRequest.objects.get().language == "en"
+    by_address = {message.to[0]: message for message in mail.outbox}
+    employer, to_processor = by_address["jan@bakkerij.example"], by_address[processor.email]
+    assert (
+        employer.subject == "Your salary link request for Bakkerij Van Dijk B.V. has been received"
+    )
+    assert to_processor.subject.startswith("Nieuwe aanvraag salariskoppeling: Bakkerij Van Dijk")
+
+
+def test_a_processor_that_registered_in_english_gets_its_notice_in_english(
+    client, processor, valid, django_capture_on_commit_callbacks
+):
+    processor.language = "en"
+    processor.save(update_fields=["language"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORM, valid)
+
+    assert EmployerRequest.objects.get().language == "nl"
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert by_address[processor.email].subject.startswith("New salary link request: Bakkerij")
+    assert by_address["jan@bakkerij.example"].subject.startswith(
+        "Uw aanvraag voor de salariskoppeling"
+    )
