@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,7 +24,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -34,7 +32,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.perf import gc_paused
 from employers import selectors, services
 from employers.loket_snapshot import PageSnapshot, snapshot, snapshot_for_page, snapshot_problem
-from employers.models import EmployerLink, LinkStatus
+from employers.models import EmployerLink
+from employers.views import registration_result
 from locket_client.errors import LoketError, LoketFault
 from locket_client.problems import ProblemCode, explain, manual_step
 from onboarding import limits
@@ -50,7 +49,6 @@ ALL_PARAMETER = "alle"
 EMPLOYER_PARAMETER = "employer_id"
 CONFIRM_PARAMETER = "bevestigd"
 CONFIRMED_PARAMETER = "aantal"
-RESULT_SESSION_KEY = "werkgevers_aangemeld"
 
 _MAX_EMPLOYER_ID_LENGTH = 36  # a GUID
 
@@ -160,9 +158,9 @@ def werkgevers(request: HttpRequest) -> HttpResponse:
         return redirect(filters.url())
 
     filters = Filters.from_data(request.GET)
-    remembered = request.session.pop(RESULT_SESSION_KEY, None)
+    remembered = registration_result.take(request)
     if isinstance(remembered, dict):
-        messages.success(request, _registration_message(processor, remembered))
+        messages.success(request, registration_result.message(processor, remembered))
     refresh = request.GET.get(REFRESH_PARAMETER) == "1" and _refresh_allowed(request, processor)
     with gc_paused():  # 10,000 employers: see common.perf
         data = snapshot_for_page(processor, refresh=refresh)
@@ -209,118 +207,6 @@ def _employer_ids(request: HttpRequest) -> list[str]:
         for value in request.POST.getlist(EMPLOYER_PARAMETER)
         if 0 < len(value) <= _MAX_EMPLOYER_ID_LENGTH and value.isprintable()
     ]
-
-
-def _count(n: int) -> str:
-    """A count as people read it in the page's language: "10.000" in Dutch, "10,000" in English."""
-    return number_format(n, force_grouping=True)
-
-
-def _remember_registration(request: HttpRequest, result: services.RegisterResult) -> None:
-    """Keep what the registration did for the page after the redirect, which says what became of
-    the new links when it renders (:func:`_registration_message`): by then the linking task may
-    have run, and the message must not say "wordt gekoppeld" beside a row that says "Gekoppeld"."""
-    request.session[RESULT_SESSION_KEY] = {
-        "at": result.registered_at.isoformat() if result.registered_at else "",
-        "created": result.created,
-        "already": result.already,
-        "unknown": result.unknown,
-    }
-
-
-def _outcome_parts(created: int, outcome: dict[str, int]) -> list[str]:
-    """What became of the ``created`` links, by their status now."""
-    parts = []
-    linked = outcome.get(LinkStatus.ACTIVE, 0)
-    pending = outcome.get(LinkStatus.PENDING, 0)
-    problems = outcome.get(LinkStatus.PROBLEM, 0) + outcome.get(LinkStatus.NEEDS_ATTENTION, 0)
-    waiting = outcome.get(LinkStatus.AWAITING_REQUEST, 0)
-    if linked == created:
-        parts.append(ngettext("De werkgever is gekoppeld.", "Ze zijn alle gekoppeld.", linked))
-    elif linked:
-        parts.append(
-            ngettext("%(count)s daarvan is gekoppeld.", "%(count)s daarvan zijn gekoppeld.", linked)
-            % {"count": _count(linked)}
-        )
-    if pending:
-        parts.append(
-            ngettext(
-                "%(count)s daarvan heeft de koppeling al aangevraagd en wordt nu gekoppeld.",
-                "%(count)s daarvan hebben de koppeling al aangevraagd en worden nu gekoppeld.",
-                pending,
-            )
-            % {"count": _count(pending)}
-        )
-    if problems:
-        parts.append(
-            ngettext(
-                "Bij %(count)s daarvan is een probleem; wat u kunt doen staat in de tabel.",
-                "Bij %(count)s daarvan is een probleem; wat u kunt doen staat in de tabel.",
-                problems,
-            )
-            % {"count": _count(problems)}
-        )
-    if waiting == created:
-        parts.append(
-            ngettext(
-                "De werkgever heeft de koppeling nog niet aangevraagd; wij koppelen zodra de "
-                "aanvraag er is.",
-                "Deze werkgevers hebben de koppeling nog niet aangevraagd; wij koppelen elk "
-                "zodra de aanvraag er is.",
-                waiting,
-            )
-        )
-    elif waiting:
-        parts.append(
-            ngettext(
-                "%(count)s daarvan heeft de koppeling nog niet aangevraagd; wij koppelen zodra "
-                "de aanvraag er is.",
-                "%(count)s daarvan hebben de koppeling nog niet aangevraagd; wij koppelen elk "
-                "zodra de aanvraag er is.",
-                waiting,
-            )
-            % {"count": _count(waiting)}
-        )
-    return parts
-
-
-def _registration_message(processor: PayrollProcessor, remembered: dict) -> str:
-    """The result of a registration, as it stands when the page renders."""
-    created = int(remembered.get("created") or 0)
-    if created:
-        outcome = (
-            selectors.registration_outcome(processor, datetime.fromisoformat(remembered["at"]))
-            if remembered.get("at")
-            else {}
-        )
-        parts = [
-            ngettext("%(count)s werkgever aangemeld.", "%(count)s werkgevers aangemeld.", created)
-            % {"count": _count(created)},
-            *_outcome_parts(created, outcome),
-        ]
-    else:
-        parts = [_("Er is geen werkgever nieuw aangemeld.")]
-    already = int(remembered.get("already") or 0)
-    if already:
-        parts.append(
-            ngettext(
-                "%(count)s werkgever was al aangemeld.",
-                "%(count)s werkgevers waren al aangemeld.",
-                already,
-            )
-            % {"count": _count(already)}
-        )
-    unknown = int(remembered.get("unknown") or 0)
-    if unknown:
-        parts.append(
-            ngettext(
-                "%(count)s werkgever staat niet (meer) in Loket.nl en is niet aangemeld.",
-                "%(count)s werkgevers staan niet (meer) in Loket.nl en zijn niet aangemeld.",
-                unknown,
-            )
-            % {"count": _count(unknown)}
-        )
-    return " ".join(parts)
 
 
 def _confirm_all(
@@ -402,7 +288,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return back
-    _remember_registration(request, result)
+    registration_result.remember(request, result)
     return back
 
 
