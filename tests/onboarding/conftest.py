@@ -1,4 +1,5 @@
-"""Fixtures for the onboarding tests: clean rate-limit counters for every test."""
+"""Fixtures for the onboarding tests: clean rate-limit counters and an empty page cache for every
+test."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from onboarding import pagecache
 from onboarding.ratelimit import reset_memory_counters
 
 
@@ -23,3 +25,11 @@ def _fresh_rate_limits():
     flush_rate_limits()
     yield
     flush_rate_limits()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Cached pages would otherwise carry one test's database into the next."""
+    pagecache.clear()
+    yield
+    pagecache.clear()

@@ -9,6 +9,7 @@ from onboarding.crypto import encrypt_secret
 from onboarding.models import PayrollProcessor, Status
 
 DEMO_PASSWORD = "Demo#Loket2026"  # the sandbox's published demo password
+PORTAL_PASSWORD = "Zonnebloem-Kade-2026!"  # a portal password that passes every validator
 
 
 class PayrollProcessorFactory(factory.django.DjangoModelFactory):
@@ -89,3 +90,16 @@ class StaffUserFactory(UserFactory):
 
     username = factory.Sequence(lambda n: f"medewerker-{n}")
     is_staff = True
+
+
+def logged_in_processor(client, **kwargs) -> PayrollProcessor:
+    """An active processor with a portal password, logged in on ``client``."""
+    processor = PayrollProcessorFactory(
+        confirmed=True,
+        status=Status.ACTIVE,
+        activated_at=timezone.now(),
+        user=UserFactory(password=PORTAL_PASSWORD),
+        **kwargs,
+    )
+    client.force_login(processor.user)
+    return processor

@@ -16,20 +16,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from employers.models import EmployerRequest
-from onboarding import pagecache
 from onboarding.models import Status
-from tests.onboarding.factories import DEMO_PASSWORD, PayrollProcessorFactory, UserFactory
+from tests.onboarding.factories import (
+    DEMO_PASSWORD,
+    PORTAL_PASSWORD,
+    PayrollProcessorFactory,
+    UserFactory,
+    logged_in_processor,
+)
 
 pytestmark = pytest.mark.django_db
-
-PORTAL_PASSWORD = "Zonnebloem-Kade-2026!"
-
-
-@pytest.fixture(autouse=True)
-def _empty_page_cache():
-    pagecache.clear()
-    yield
-    pagecache.clear()
 
 
 def _activation_page(client, processor) -> str:
@@ -37,18 +33,6 @@ def _activation_page(client, processor) -> str:
     token = default_token_generator.make_token(processor.user)
     response = client.get(reverse("onboarding:activate", args=[uid, token]), follow=True)
     return response.redirect_chain[-1][0]
-
-
-def _active(client, **kwargs):
-    processor = PayrollProcessorFactory(
-        confirmed=True,
-        status=Status.ACTIVE,
-        activated_at=timezone.now(),
-        user=UserFactory(password=PORTAL_PASSWORD),
-        **kwargs,
-    )
-    client.force_login(processor.user)
-    return processor
 
 
 def _refused_forms(client):
@@ -63,7 +47,7 @@ def _refused_forms(client):
         "correction",
         client.post(reverse("onboarding:correct", args=[processor.status_token]), {}),
     )
-    _active(client)
+    logged_in_processor(client)
     yield "dashboard", client.post(reverse("onboarding:update_credentials"), {})
 
 
@@ -197,7 +181,7 @@ def _request(processor, n: int) -> EmployerRequest:
 
 
 def test_the_dashboards_primary_action_is_registering_the_waiting_employers(client):
-    processor = _active(client)
+    processor = logged_in_processor(client)
     _request(processor, 1)
     _request(processor, 2)
     _request(PayrollProcessorFactory(confirmed=True), 3)  # another processor's
@@ -211,7 +195,7 @@ def test_the_dashboards_primary_action_is_registering_the_waiting_employers(clie
 
 
 def test_with_no_employer_waiting_the_primary_action_leads_to_the_employers(client):
-    _active(client)
+    logged_in_processor(client)
 
     page = client.get(reverse("onboarding:dashboard")).content.decode()
 
@@ -221,7 +205,7 @@ def test_with_no_employer_waiting_the_primary_action_leads_to_the_employers(clie
 
 
 def test_the_dashboards_details_list_is_styled(client):
-    _active(client)
+    logged_in_processor(client)
 
     page = client.get(reverse("onboarding:dashboard")).content.decode()
 
@@ -242,7 +226,7 @@ def test_a_locked_out_login_counts_its_minutes_in_the_pages_language(
 ):
     settings.LOGIN_FAILURES_ALLOWED = 1
     settings.LOGIN_LOCKOUT_SECONDS = 60
-    processor = _active(client)
+    processor = logged_in_processor(client)
     client.logout()
     login = reverse("onboarding:login")
     client.post(

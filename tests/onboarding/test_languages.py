@@ -18,13 +18,15 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from onboarding import pagecache
 from onboarding.models import Status
-from tests.onboarding.factories import PayrollProcessorFactory, UserFactory
+from tests.onboarding.factories import (
+    PayrollProcessorFactory,
+    UserFactory,
+    logged_in_processor,
+)
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_PASSWORD = "Zonnebloem-Kade-2026!"
 
 # What Django says in English when a Dutch catalogue lacks the text.
 ENGLISH_DJANGO = (
@@ -75,13 +77,6 @@ DUTCH_WORDS = (
 _DUTCH = re.compile(r"\b(" + "|".join(DUTCH_WORDS) + r")\b", re.IGNORECASE)
 
 
-@pytest.fixture(autouse=True)
-def _empty_page_cache():
-    pagecache.clear()
-    yield
-    pagecache.clear()
-
-
 def _text(page: str) -> str:
     """The text a person reads in <title> and <main> (header and footer are base.html's)."""
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
@@ -116,18 +111,6 @@ def _post_activation(client, processor, password: str, language: str):
     form = _get(client, _activation_url(processor), language, follow=True)
     target = form.redirect_chain[-1][0]
     return _post(client, target, {"new_password1": password, "new_password2": password}, language)
-
-
-def _active(client, **kwargs):
-    processor = PayrollProcessorFactory(
-        confirmed=True,
-        status=Status.ACTIVE,
-        activated_at=timezone.now(),
-        user=UserFactory(password=PORTAL_PASSWORD),
-        **kwargs,
-    )
-    client.force_login(processor.user)
-    return processor
 
 
 # --- the invalid forms -----------------------------------------------------------------------
@@ -251,7 +234,7 @@ def _english_pages(client) -> dict[str, str]:
         client, reverse("employers:request_done", args=[done_token(done.pk)]), "en"
     ).content.decode()
 
-    _active(client, check_employer_count=10000)
+    logged_in_processor(client, check_employer_count=10000)
     pages["dashboard"] = _get(client, reverse("onboarding:dashboard"), "en").content.decode()
     return pages
 
@@ -278,7 +261,7 @@ def test_the_rate_limit_page_is_english_on_an_english_page(client, rf):
     ("language", "shown"), [("nl", "10.000 werkgevers"), ("en", "10,000 employers")]
 )
 def test_counts_are_grouped_per_language(client, language, shown):
-    _active(client, check_employer_count=10000)
+    logged_in_processor(client, check_employer_count=10000)
 
     page = _get(client, reverse("onboarding:dashboard"), language).content.decode()
 

@@ -12,19 +12,11 @@ from django.utils.html import escape
 
 from locket_client.diagnose import Finding
 from locket_client.problems import MANUAL_PARTS, MANUAL_STEPS, ProblemCode, manual_step
-from onboarding import pagecache
 from tests.onboarding.factories import PayrollProcessorFactory
 
 pytestmark = pytest.mark.django_db
 
 MANUAL = "/handleiding/"
-
-
-@pytest.fixture(autouse=True)
-def _empty_page_cache():
-    pagecache.clear()
-    yield
-    pagecache.clear()
 
 
 def _page(client, url: str, language: str = "nl") -> str:

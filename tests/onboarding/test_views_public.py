@@ -38,14 +38,6 @@ VALID = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _empty_page_cache():
-    """Cached pages would otherwise carry one test's database into the next."""
-    pagecache.clear()
-    yield
-    pagecache.clear()
-
-
 def status_url(processor: PayrollProcessor, name: str = "status") -> str:
     return reverse(f"onboarding:{name}", args=[processor.status_token])
 
