@@ -354,6 +354,8 @@ def create_requests(processor, employers: list[Any], *, prefix: str, mailed: boo
                 contact_email=f"{prefix}-{employer.number}@werkgever.example.nl",
                 processor=processor,
                 consent_at=now,
+                verified_at=now,
+                status="open",
                 created_at=now,
                 mails_sent_at=now if mailed else None,
             )
@@ -362,7 +364,7 @@ def create_requests(processor, employers: list[Any], *, prefix: str, mailed: boo
     )
     RequestTaxNumber.objects.bulk_create(
         [
-            RequestTaxNumber(request=employer_request, number=number)
+            RequestTaxNumber(request=employer_request, number=number, is_open=True)
             for employer_request, employer in zip(created, employers, strict=True)
             for number in employer.payroll_tax_numbers
         ]

@@ -168,6 +168,8 @@ def create_requests(processor, employers: list[Any]) -> None:
                 contact_email=f"contact{employer.number}@werkgever.example.nl",
                 processor=processor,
                 consent_at=now,
+                verified_at=now,
+                status="open",
                 created_at=now,
             )
             for employer in employers
@@ -176,7 +178,7 @@ def create_requests(processor, employers: list[Any]) -> None:
     )
     RequestTaxNumber.objects.bulk_create(
         [
-            RequestTaxNumber(request=request, number=number)
+            RequestTaxNumber(request=request, number=number, is_open=True)
             for request, employer in zip(requests, employers, strict=True)
             for number in employer.payroll_tax_numbers
         ],

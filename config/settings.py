@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     # intcomma for counts people read: "10.000 werkgevers" in Dutch, "10,000 employers" in English.
     "django.contrib.humanize",
     "locket_client",
+    "customers",
     "onboarding",
     "employers",
 ]

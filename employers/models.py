@@ -6,11 +6,18 @@
   it sees in Loket.nl. The link waits for the employer's request, is then checked against
   Loket.nl by a worker, and becomes active or records the precise problem.
 
-One link per processor and Loket.nl employer (a database constraint); one *open* request per
-loonheffingennummer (a partial unique index). Every state change is an :class:`EmployerEvent`.
+A request counts only once *verified* (issue 12): by the confirmation link mailed to the contact
+address a.s.r.'s customer register holds for the policy (``customers``), or by an a.s.r. reviewer.
+Until then it reserves no loonheffingennummer and expires after :data:`VERIFY_DAYS` days.
+
+One link per processor and Loket.nl employer that has not ended (a partial unique constraint);
+one *open* (verified) request per loonheffingennummer (a partial unique index). Every state change
+is an :class:`EmployerEvent`, and events are append-only (the evidence per employer).
 """
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -21,11 +28,33 @@ from django.utils.translation import gettext_lazy as _
 from common.text import validate_single_line
 from onboarding.models import PayrollProcessor
 
+VERIFY_DAYS = 7
+"""An unverified request's confirmation link is valid, and the request kept, this many days."""
+
+
+def _status_token() -> str:
+    return secrets.token_urlsafe(32)
+
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    UNVERIFIED = "unverified", _("Wacht op bevestiging")
+    IN_REVIEW = "in_review", _("Ter beoordeling bij a.s.r.")
+    OPEN = "open", _("Bevestigd")
     LINKED = "linked", _("Gekoppeld")
     WITHDRAWN = "withdrawn", _("Ingetrokken")
+    REJECTED = "rejected", _("Afgewezen door a.s.r.")
+    DECLINED = "declined", _("Geweigerd door salarisverwerker")
+    ENDED = "ended", _("Beëindigd")
+
+
+UNVERIFIED_STATES = (RequestStatus.UNVERIFIED, RequestStatus.IN_REVIEW)
+"""Not (yet) verified: reserves nothing, expires, never leads to a link."""
+
+
+class VerificationMethod(models.TextChoices):
+    REGISTER = "register", _("Bevestigd via het adres uit het klantregister")
+    REVIEW = "review", _("Goedgekeurd door a.s.r.")
+    BEFORE_REGISTER = "before_register", _("Geverifieerd vóór het klantregister bestond")
 
 
 class EmployerRequest(models.Model):
@@ -46,13 +75,51 @@ class EmployerRequest(models.Model):
         related_name="employer_requests",
         verbose_name=_("salarisverwerker"),
     )
+    policy_number = models.CharField(_("polisnummer"), max_length=20, blank=True)
     status = models.CharField(
         _("status"),
         max_length=12,
         choices=RequestStatus.choices,
-        default=RequestStatus.OPEN,
+        default=RequestStatus.UNVERIFIED,
         db_index=True,
     )
+    # The employer's own page (statuspagina): an unguessable token in every employer mail.
+    status_token = models.CharField(
+        max_length=64, unique=True, default=_status_token, editable=False
+    )
+    # Verification: how, when, by whom (a reviewer), and the address that is the verified
+    # contact from then on (the register's address on file, or the one a reviewer approved).
+    verification_method = models.CharField(
+        _("bevestigd via"), max_length=20, choices=VerificationMethod.choices, blank=True
+    )
+    verified_at = models.DateTimeField(_("bevestigd op"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("beoordeeld door"),
+        editable=False,
+    )
+    verified_email = models.EmailField(
+        _("bevestigd e-mailadres"), max_length=254, blank=True, editable=False
+    )
+    # The register's policy the confirmation was mailed for (a copy: the register changes).
+    register_policy = models.CharField(_("polis in klantregister"), max_length=20, blank=True)
+    register_email = models.EmailField(
+        _("e-mailadres in klantregister"), max_length=254, blank=True, editable=False
+    )
+    # Unverified requests are deleted at this time (VERIFY_DAYS after the request or the mail).
+    expires_at = models.DateTimeField(_("verloopt op"), null=True, blank=True, editable=False)
+    # Made before the register existed (issue 12's migration): listed for a.s.r.
+    before_register = models.BooleanField(_("van vóór het klantregister"), default=False)
+    verification_mailed_at = models.DateTimeField(
+        _("bevestigingslink verstuurd"), null=True, blank=True, editable=False
+    )
+    # Why it was rejected (a.s.r.), declined (the processor), withdrawn or ended.
+    decision_reason = models.CharField(_("reden"), max_length=300, blank=True)
+    decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True, editable=False)
     # Set by the worker when the processor's web-service user cannot see this employer yet.
     problem_code = models.CharField(_("probleem"), max_length=40, blank=True)
     checked_at = models.DateTimeField(_("gecontroleerd op"), null=True, blank=True, editable=False)
@@ -85,9 +152,20 @@ class EmployerRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(kvk_number__regex=r"^[0-9]{8}$"), name="request_kvk_8_digits"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=["unverified", "in_review"])
+                | Q(verified_at__isnull=False)
+                | Q(status__in=["withdrawn", "rejected", "declined"]),
+                name="request_open_is_verified",
+            ),
         ]
         indexes = [
             models.Index(fields=["processor", "status"], name="request_processor_status"),
+            models.Index(
+                fields=["expires_at"],
+                name="request_expiry",
+                condition=Q(expires_at__isnull=False),
+            ),
             models.Index(
                 fields=["visibility_due_at"],
                 name="request_visibility_outbox",
@@ -103,6 +181,10 @@ class EmployerRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.company_name} ({self.kvk_number})"
 
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
 
 class RequestTaxNumber(models.Model):
     request = models.ForeignKey(
@@ -112,7 +194,8 @@ class RequestTaxNumber(models.Model):
         verbose_name=_("aanvraag"),
     )
     number = models.CharField(_("loonheffingennummer"), max_length=12)
-    is_open = models.BooleanField(_("open"), default=True)
+    # True only while the request is verified and open: unverified requests reserve nothing.
+    is_open = models.BooleanField(_("open"), default=False)
 
     class Meta:
         verbose_name = _("loonheffingennummer")
@@ -140,6 +223,7 @@ class LinkStatus(models.TextChoices):
     ACTIVE = "active", _("Actief")
     PROBLEM = "problem", _("Probleem")
     NEEDS_ATTENTION = "needs_attention", _("Aandacht nodig")
+    ENDED = "ended", _("Beëindigd")
 
 
 class EmployerLink(models.Model):
@@ -197,6 +281,21 @@ class EmployerLink(models.Model):
     )
     # After the sweep handed the "link active" mail to Celery again: not again before this time.
     mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Ended (revoked by the employer or a.s.r.): for good. Never re-activated by a re-check or a
+    # sweep; a new link needs a new registration and a new verified request.
+    ended_at = models.DateTimeField(_("beëindigd op"), null=True, blank=True, editable=False)
+    end_reason = models.CharField(_("reden beëindiging"), max_length=300, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("beëindigd door"),
+        editable=False,
+    )
+    # The processor and a.s.r. were mailed about the end (empty = still to send).
+    end_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("aangemelde werkgever")
@@ -204,7 +303,13 @@ class EmployerLink(models.Model):
         ordering = ("employer_name", "id")
         constraints = [
             models.UniqueConstraint(
-                fields=["processor", "loket_employer_id"], name="one_link_per_processor_employer"
+                fields=["processor", "loket_employer_id"],
+                condition=~Q(status="ended"),
+                name="one_link_per_processor_employer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended") | Q(ended_at__isnull=False),
+                name="ended_link_has_date",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=LinkStatus.values), name="link_status_valid"
@@ -259,8 +364,17 @@ class LinkTaxNumber(models.Model):
         return self.number
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """History rows are written once: no bulk update through the ORM (PostgreSQL refuses any
+    UPDATE with a trigger as well, see migration 0006)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("EmployerEvent rows are append-only")
+
+
 class EmployerEvent(models.Model):
-    """Every state change of a request or a link: what, who or which task, when, and why."""
+    """Every state change of a request or a link, and every Loket.nl check of a link: what, who
+    or which task, when, and why. Append-only: the evidence per employer is read from these."""
 
     request = models.ForeignKey(
         EmployerRequest,
@@ -293,6 +407,8 @@ class EmployerEvent(models.Model):
     note = models.CharField(_("toelichting"), max_length=300, blank=True)
     at = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("gebeurtenis")
         verbose_name_plural = _("gebeurtenissen")
@@ -313,3 +429,8 @@ class EmployerEvent(models.Model):
         else:
             before = _("Aangemeld") if self.link_id else _("Aangevraagd")
         return f"{before} → {labels.get(self.to_status, self.to_status)}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("EmployerEvent rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -51,6 +51,7 @@ class RowState(TextChoices):
     LINKED = "linked", _("Gekoppeld")
     PROBLEM = "problem", _("Probleem")
     NEEDS_ATTENTION = "needs_attention", _("Aandacht nodig")
+    ENDED = "ended", _("Beëindigd")
     AVAILABLE = "available", _("Zichtbaar in Loket.nl, geen aanvraag")
 
 
@@ -63,6 +64,7 @@ _STATE_BY_LINK_STATUS = {
     LinkStatus.ACTIVE: RowState.LINKED,
     LinkStatus.PROBLEM: RowState.PROBLEM,
     LinkStatus.NEEDS_ATTENTION: RowState.NEEDS_ATTENTION,
+    LinkStatus.ENDED: RowState.ENDED,
 }
 _RECHECKABLE = frozenset({LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION})
 

@@ -27,7 +27,12 @@ from employers.services.linking import (
 )
 from employers.services.rechecks import links_recheck, recheck_everything_schedule
 from employers.services.registrations import RegisterResult, links_register
-from employers.services.requests import Visibility, request_submit, request_visibility_check
+from employers.services.requests import (
+    Visibility,
+    request_submit,
+    request_verify,
+    request_visibility_check,
+)
 
 __all__ = [
     "TASK_CHUNK",
@@ -42,5 +47,6 @@ __all__ = [
     "links_register",
     "recheck_everything_schedule",
     "request_submit",
+    "request_verify",
     "request_visibility_check",
 ]

@@ -35,9 +35,14 @@ from employers.services.digests import processor_digest_claim
 
 
 def request_mails_send(*, request_id: int) -> bool:
-    """The employer's confirmation and the processor's notice, once."""
+    """The employer's confirmation and the processor's notice, once the request is verified
+    (an unverified request mails the processor nothing)."""
     with transaction.atomic():
-        held = _hold_one(EmployerRequest.objects.filter(pk=request_id, mails_sent_at__isnull=True))
+        held = _hold_one(
+            EmployerRequest.objects.filter(
+                pk=request_id, mails_sent_at__isnull=True, verified_at__isnull=False
+            )
+        )
         if not held:
             return False
         emails.send_request_received(request_id=request_id)

@@ -1,6 +1,9 @@
-"""The employer's request for the salary link, and whether its processor can see the employer.
+"""The employer's request for the salary link, its verification, and whether its processor can
+see the employer.
 
-A request names the employer's loonheffingennummers and KvK number and the chosen processor.
+A request counts only once verified (:func:`request_submit` stores it unverified,
+:func:`request_verify` opens it). A request names the employer's loonheffingennummers and KvK
+number and the chosen processor.
 When the processor registered the employer already, the link becomes pending at once; otherwise
 the visibility check asks Loket.nl whether the processor's web-service user sees the employer
 (manual steps 2 and 3) and tells the processor when it does not.
@@ -12,6 +15,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,11 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dispatch import enqueue_on_commit
+from customers.identifiers import normalise_policy_number
+from customers.selectors import policy_match
 from employers import task_names
 from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
 from employers.loket_snapshot import snapshot
 from employers.matching import MatchIndex
 from employers.models import (
+    UNVERIFIED_STATES,
+    VERIFY_DAYS,
     EmployerEvent,
     EmployerLink,
     EmployerRequest,
@@ -31,6 +39,7 @@ from employers.models import (
     LinkTaxNumber,
     RequestStatus,
     RequestTaxNumber,
+    VerificationMethod,
 )
 from employers.services.events import DuplicateRequest, ProcessorNotConfirmed, event
 from employers.services.linking import enqueue_links
@@ -48,49 +57,122 @@ def request_submit(
     contact_email: str,
     contact_phone: str = "",
     processor: PayrollProcessor,
+    policy_number: str = "",
     language: str = "nl",
 ) -> EmployerRequest:
-    """Store an employer's request; if the processor registered the employer already, the link
-    becomes pending and the linking task is enqueued."""
+    """Store an employer's request, *unverified*: it reserves no loonheffingennummer and leads
+    to nothing until it is verified (:func:`request_verify`), and it expires after
+    :data:`~employers.models.VERIFY_DAYS` days.
+
+    When the KvK number and the policy number match a.s.r.'s customer register, the request
+    waits for the confirmation link mailed to the contact address *on file* for that policy
+    (``UNVERIFIED``); otherwise it goes to a.s.r.'s review queue (``IN_REVIEW``).
+    """
     if processor.status not in CONFIRMED_STATES:
         raise ProcessorNotConfirmed(_("Kies een salarisverwerker uit de lijst."), code="processor")
     kvk = normalise_kvk(kvk_number)
     numbers = sorted({normalise_loonheffingennummer(n) for n in tax_numbers})
     if not numbers:
         raise ValidationError(_("Vul minstens één loonheffingennummer in."), code="lhn_required")
-    taken = sorted(
-        RequestTaxNumber.objects.filter(number__in=numbers, is_open=True).values_list(
-            "number", flat=True
-        )
-    )
-    if taken:
-        raise DuplicateRequest(_duplicate_message(taken), code="open_request")
+    policy = normalise_policy_number(policy_number) if policy_number.strip() else ""
+    match = policy_match(kvk_number=kvk, policy_number=policy) if policy else None
+    now = timezone.now()
     employer_request = EmployerRequest(
         company_name=company_name.strip(),
         kvk_number=kvk,
+        policy_number=policy,
         contact_name=contact_name.strip(),
         contact_email=contact_email.strip(),
         contact_phone=contact_phone.strip(),
         processor=processor,
         language=language[:8],
-        consent_at=timezone.now(),
+        consent_at=now,
+        status=RequestStatus.UNVERIFIED if match else RequestStatus.IN_REVIEW,
+        register_policy=match.policy_number if match else "",
+        register_email=match.contact_email if match else "",
+        expires_at=now + dt.timedelta(days=VERIFY_DAYS),
     )
     employer_request.full_clean()
+    with transaction.atomic():
+        employer_request.save()
+        RequestTaxNumber.objects.bulk_create(
+            RequestTaxNumber(request=employer_request, number=n, is_open=False) for n in numbers
+        )
+        EmployerEvent.objects.create(
+            request=employer_request,
+            from_status="",
+            to_status=employer_request.status,
+            actor_label="aanvraagformulier werkgever",
+            note=(
+                f"klantregister: polis {match.policy_number}"
+                if match
+                else "geen overeenkomst met het klantregister"
+            ),
+        )
+    return employer_request
+
+
+def request_verify(
+    *,
+    request_id: int,
+    method: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str,
+) -> EmployerRequest:
+    """The request is verified (``method``: the register's confirmation link, or an a.s.r.
+    reviewer): it becomes open, reserves its loonheffingennummers, and the processor's
+    registrations waiting for it become pending (the linking task follows); if the processor
+    registered none, the visibility check asks Loket.nl whether it can see the employer.
+
+    Raises :class:`ValidationError` (code ``not_unverified``) when the request is no longer
+    waiting for verification, and :class:`DuplicateRequest` when another verified request holds
+    one of its numbers (then nothing changes)."""
     try:
         with transaction.atomic():
+            employer_request = (
+                EmployerRequest.objects.select_for_update().filter(pk=request_id).first()
+            )
+            if employer_request is None or employer_request.status not in UNVERIFIED_STATES:
+                raise ValidationError(
+                    _("Deze aanvraag is al bevestigd, verlopen of ingetrokken."),
+                    code="not_unverified",
+                )
+            now = timezone.now()
+            previous = employer_request.status
+            employer_request.status = RequestStatus.OPEN
+            employer_request.verification_method = method
+            employer_request.verified_at = now
+            employer_request.verified_by = (
+                actor if actor is not None and actor.is_authenticated else None
+            )
+            employer_request.verified_email = (
+                employer_request.register_email
+                if method == VerificationMethod.REGISTER and employer_request.register_email
+                else employer_request.contact_email
+            )
+            employer_request.expires_at = None
+            numbers = sorted(employer_request.tax_numbers.values_list("number", flat=True))
+            taken = sorted(
+                RequestTaxNumber.objects.filter(number__in=numbers, is_open=True).values_list(
+                    "number", flat=True
+                )
+            )
+            if taken:
+                raise DuplicateRequest(_duplicate_message(taken), code="open_request")
+            RequestTaxNumber.objects.filter(request=employer_request).update(is_open=True)
             matched = _waiting_links(employer_request, numbers)
             # Registered already: the linking task checks it. Else: can the processor see it?
-            employer_request.visibility_due_at = None if matched else employer_request.consent_at
+            employer_request.visibility_due_at = None if matched else now
+            employer_request.mails_sent_at = None
             employer_request.save()
-            RequestTaxNumber.objects.bulk_create(
-                RequestTaxNumber(request=employer_request, number=n) for n in numbers
-            )
             events = [
                 event(
                     employer_request=employer_request,
-                    from_status="",
-                    to_status=employer_request.status,
-                    actor_label="aanvraagformulier werkgever",
+                    from_status=previous,
+                    to_status=RequestStatus.OPEN,
+                    actor=actor,
+                    actor_label=actor_label,
+                    note=_verification_note(employer_request),
                 )
             ]
             events += _make_pending(matched, employer_request)
@@ -102,6 +184,18 @@ def request_submit(
     except IntegrityError:
         raise DuplicateRequest(_duplicate_message(numbers), code="open_request") from None
     return employer_request
+
+
+def _verification_note(employer_request: EmployerRequest) -> str:
+    """How it was verified, for the evidence (Dutch: a.s.r.'s own record)."""
+    if employer_request.verification_method == VerificationMethod.REGISTER:
+        return (
+            f"bevestigd via {employer_request.verified_email} "
+            f"(klantregister, polis {employer_request.register_policy})"
+        )
+    if employer_request.verification_method == VerificationMethod.REVIEW:
+        return "goedgekeurd door a.s.r."
+    return str(employer_request.verification_method)
 
 
 def _duplicate_message(numbers: Sequence[str]) -> str:

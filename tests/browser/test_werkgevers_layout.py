@@ -13,10 +13,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from employers import services
 from employers.models import EmployerLink
 from tests.browser.test_registration_journey import TIMEOUT_MS, _collect_console_errors
-from tests.employers.conftest import make_processor
+from tests.employers.conftest import make_processor, submit_verified
 from tests.onboarding.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +57,7 @@ def _processor_with_rows():
         ("Bakkerij Van Dijk B.V.", "12345678", "144068989L01"),
         ("Transport Jansen B.V.", "45678901", "211946217L01"),
     ):
-        services.request_submit(
+        submit_verified(
             company_name=name,
             kvk_number=kvk,
             tax_numbers=[number],

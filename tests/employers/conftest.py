@@ -42,3 +42,17 @@ def make_processor(username: str = "ws-benefits", *, status: str = Status.ACTIVE
 @pytest.fixture
 def processor(db, loket_settings):
     return make_processor()
+
+
+def submit_verified(**kwargs):
+    """An employer's request as it is once verified (here by an a.s.r. reviewer): what the
+    linking tests start from. The verification flow itself is tested in test_verification."""
+    from employers import services
+    from employers.models import VerificationMethod
+
+    submitted = services.request_submit(**kwargs)
+    return services.request_verify(
+        request_id=submitted.pk,
+        method=VerificationMethod.REVIEW,
+        actor_label="test: goedgekeurd",
+    )

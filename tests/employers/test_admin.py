@@ -23,7 +23,7 @@ from employers.models import (
     LinkTaxNumber,
     RequestStatus,
 )
-from tests.employers.conftest import E1, make_processor
+from tests.employers.conftest import E1, make_processor, submit_verified
 from tests.employers.test_emails import _active_links, _request
 from tests.onboarding.factories import StaffUserFactory
 
@@ -121,7 +121,7 @@ def test_a_request_page_shows_its_numbers_and_history(
     admin_client, processor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        request = services.request_submit(
+        request = submit_verified(
             company_name="Transport Jansen B.V.",
             kvk_number="45678901",
             tax_numbers=["211946217L01"],  # E4: not visible, so the history has a finding
@@ -235,7 +235,7 @@ def test_a_link_page_shows_its_history_and_problem(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.links_register(processor=processor, employer_ids=[E1], by=None)
-        services.request_submit(
+        submit_verified(
             company_name="Bakkerij Van Dijk B.V.",
             kvk_number="12345678",
             tax_numbers=["144068989L01"],

@@ -20,7 +20,7 @@ from employers.models import (
     RequestTaxNumber,
 )
 from locket_client.problems import explain, manual_step
-from tests.employers.conftest import DEMO_PASSWORD, E1, make_processor
+from tests.employers.conftest import DEMO_PASSWORD, E1, make_processor, submit_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +70,12 @@ def _request(processor, *, company_name="Bakkerij Van Dijk B.V.", numbers=("1440
         contact_phone=kw.pop("contact_phone", "010 123 45 67"),
         processor=processor,
         consent_at=timezone.now(),
+        verified_at=timezone.now(),
+        status=kw.pop("status", "open"),
         **kw,
     )
     RequestTaxNumber.objects.bulk_create(
-        RequestTaxNumber(request=request, number=n) for n in numbers
+        RequestTaxNumber(request=request, number=n, is_open=True) for n in numbers
     )
     return request
 
@@ -90,6 +92,7 @@ def _active_links(processor, count: int, *, start: int = 0) -> list[EmployerLink
             processor=processor,
             status=RequestStatus.LINKED,
             consent_at=now,
+            verified_at=now,
         )
         for i in range(count)
     )
@@ -209,7 +212,7 @@ def test_a_request_for_an_employer_outside_the_team_mails_the_processor_the_prob
     processor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_submit(
+        submit_verified(
             company_name="Transport Jansen B.V.",
             kvk_number="45678901",
             tax_numbers=["211946217L01"],  # E4: outside the web-service user's team
@@ -334,7 +337,7 @@ def test_request_then_register_mails_employer_and_processor_that_the_link_is_act
     processor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_submit(
+        submit_verified(
             company_name="Bakkerij Van Dijk B.V.",
             kvk_number="12345678",
             tax_numbers=["144068989L01"],

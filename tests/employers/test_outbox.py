@@ -17,7 +17,7 @@ from employers import services, tasks
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services import linking, sweeps
 from onboarding.models import PayrollProcessor
-from tests.employers.conftest import E1, E4, make_processor
+from tests.employers.conftest import E1, E4, make_processor, submit_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def mail_server(settings) -> MailServer:
 
 def _request(processor, capture, *, number=E1_NUMBER, kvk=E1_KVK) -> EmployerRequest:
     with capture(execute=True):
-        request = services.request_submit(
+        request = submit_verified(
             company_name="Bakkerij Van Dijk B.V.",
             kvk_number=kvk,
             tax_numbers=[number],

@@ -8,14 +8,14 @@ from employers import services
 from employers.loket_snapshot import LoketSnapshot, snapshot
 from employers.models import EmployerEvent, EmployerLink, LinkStatus, RequestStatus
 from locket_client.types import Employer
-from tests.employers.conftest import E1, E2, E4, make_processor
+from tests.employers.conftest import E1, E2, E4, make_processor, submit_verified
 
 pytestmark = pytest.mark.django_db
 
 
 def _request(processor, capture, numbers=("144068989L01",), kvk="12345678", **extra):
     with capture(execute=True):
-        return services.request_submit(
+        return submit_verified(
             company_name="Bakkerij Van Dijk B.V.",
             kvk_number=kvk,
             tax_numbers=numbers,

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from employers.models import EmployerRequest, RequestStatus, RequestTaxNumber
 from employers.views.employer import DONE_PAGE_MAX_AGE, DONE_PAGE_SALT, done_token
 from onboarding.models import Status
-from tests.employers.conftest import make_processor
+from tests.employers.conftest import make_processor, submit_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -292,9 +292,8 @@ def test_a_few_hundred_random_inputs_never_cause_a_500(client, valid):
 
 
 def _submitted(processor) -> EmployerRequest:
-    from employers import services
 
-    return services.request_submit(
+    return submit_verified(
         company_name="Bakkerij Van Dijk B.V.",
         kvk_number="12345678",
         tax_numbers=["144068989L01"],
@@ -346,6 +345,8 @@ def test_the_confirmation_page_shows_only_the_request_it_was_signed_for(client, 
         contact_email="x@example.org",
         processor=processor,
         consent_at=first.consent_at,
+        verified_at=first.consent_at,
+        status="open",
     )
 
     html = client.get(reverse("employers:request_done", args=[done_token(first.pk)])).content

@@ -22,7 +22,7 @@ from employers.models import (
     RequestStatus,
     RequestTaxNumber,
 )
-from tests.employers.conftest import E1, E2, E3, E4, make_processor
+from tests.employers.conftest import E1, E2, E3, E4, make_processor, submit_verified
 from tests.onboarding.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def logged_in(client, owner):
 
 def _request(processor, capture, number=E1_NUMBER, kvk="12345678", name="Bakkerij Van Dijk B.V."):
     with capture(execute=True):
-        return services.request_submit(
+        return submit_verified(
             company_name=name,
             kvk_number=kvk,
             tax_numbers=[number],
@@ -415,11 +415,13 @@ def _bulk(processor, count: int, *, start: int = 0) -> None:
             contact_email="c@example.nl",
             processor=processor,
             consent_at=now,
+            verified_at=now,
+            status="open",
         )
         for n in range(start, start + count)
     )
     RequestTaxNumber.objects.bulk_create(
-        RequestTaxNumber(request=r, number=f"{500_000_000 + i + start:09d}L01")
+        RequestTaxNumber(request=r, number=f"{500_000_000 + i + start:09d}L01", is_open=True)
         for i, r in enumerate(requests)
     )
     statuses = list(LinkStatus)
@@ -433,6 +435,7 @@ def _bulk(processor, count: int, *, start: int = 0) -> None:
             if statuses[n % len(statuses)] != "awaiting_request"
             else None,
             activated_at=now,
+            ended_at=now,
             problem_code="NIET_ZICHTBAAR",
         )
         for n in range(start, start + count)
@@ -578,11 +581,13 @@ def test_the_page_shows_10000_employers_in_the_same_few_queries_on_every_page(
             contact_email="c@example.nl",
             processor=groot,
             consent_at=now,
+            verified_at=now,
+            status="open",
         )
         for e in employers
     )
     RequestTaxNumber.objects.bulk_create(
-        RequestTaxNumber(request=r, number=e.payroll_tax_numbers[0])
+        RequestTaxNumber(request=r, number=e.payroll_tax_numbers[0], is_open=True)
         for r, e in zip(requests, employers, strict=True)
     )
     links = EmployerLink.objects.bulk_create(

@@ -31,7 +31,7 @@ from employers.services import sweeps
 from employers.tasks import link_employers, recheck_everything, recheck_links
 from onboarding.models import CheckAttempt, CheckOutcome, PayrollProcessor, Status
 from tests.conftest import TRAAG_DELAY
-from tests.employers.conftest import E1, E2, E4, make_processor
+from tests.employers.conftest import E1, E2, E4, make_processor, submit_verified
 from tests.onboarding.conftest import flush_rate_limits
 from tests.workers import (
     SILENT_BROKER_DB,
@@ -78,7 +78,7 @@ def _fresh_state(loket_settings):
 def _request(
     processor: PayrollProcessor, *, number: str = E1_NUMBER, kvk: str = E1_KVK
 ) -> EmployerRequest:
-    return services.request_submit(
+    return submit_verified(
         company_name="Bakkerij Van Dijk B.V.",
         kvk_number=kvk,
         tax_numbers=[number],

@@ -29,7 +29,7 @@ from onboarding import services as onboarding_services
 from onboarding import task_names as onboarding_tasks
 from onboarding.models import PayrollProcessor, Status
 from onboarding.services import outbox as registration_outbox
-from tests.employers.conftest import E1, E2, E3, make_processor
+from tests.employers.conftest import E1, E2, E3, make_processor, submit_verified
 from tests.onboarding.conftest import flush_rate_limits
 from tests.workers import (
     SILENT_BROKER_DB,
@@ -93,7 +93,7 @@ def _register(email: str) -> PayrollProcessor:
 
 
 def _employer_request(processor: PayrollProcessor, contact: str) -> EmployerRequest:
-    return employer_services.request_submit(
+    return submit_verified(
         company_name="Bakkerij Van Dijk B.V.",
         kvk_number="12345678",
         tax_numbers=["144068989L01"],
@@ -353,7 +353,7 @@ def test_link_active_mails_go_out_for_the_free_links_and_after_release_for_the_h
     ]
     with _queue_lost_on_restart(integration_services, celery_worker_process):
         for (_id, kvk, number), contact in zip(employers, contacts, strict=True):
-            employer_services.request_submit(
+            submit_verified(
                 company_name=f"Werkgever {kvk}",
                 kvk_number=kvk,
                 tax_numbers=[number],

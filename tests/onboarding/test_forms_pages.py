@@ -177,6 +177,8 @@ def _request(processor, n: int) -> EmployerRequest:
         contact_email=f"jan{n}@bakkerij.example",
         processor=processor,
         consent_at=timezone.now(),
+        verified_at=timezone.now(),
+        status="open",
     )
 
 

@@ -227,6 +227,8 @@ def _english_pages(client) -> dict[str, str]:
         contact_email="jan@bakkerij.example",
         processor=confirmed,
         consent_at=timezone.now(),
+        verified_at=timezone.now(),
+        status="open",
     )
     from employers.views.employer import done_token
 
