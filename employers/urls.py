@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from employers.views import employer, werkgevers
+from employers.views import employer, status, werkgevers
 
 app_name = "employers"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     # the employer's side (employers/views/employer.py)
     path("salariskoppeling/aanvragen/", employer.request_form, name="request_form"),
     path("salariskoppeling/aangevraagd/<str:token>/", employer.request_done, name="request_done"),
+    path("salariskoppeling/status/<str:token>/", status.status, name="status"),
     # the processor's Werkgevers page (employers/views/werkgevers.py)
     path("account/werkgevers/", werkgevers.werkgevers, name="werkgevers"),
     path(
