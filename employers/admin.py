@@ -13,22 +13,26 @@ run as a formula (employer names come from Loket.nl and request forms: untrusted
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, StreamingHttpResponse
-from django.urls import URLPattern, path
-from django.utils import timezone
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.admin import ReadOnlyInline, actor_text
-from employers import services
+from employers import selectors, services
 from employers.models import (
     EmployerEvent,
     EmployerLink,
@@ -179,7 +183,14 @@ class EmployerRequestAdmin(_NoAddMixin, admin.ModelAdmin):
 
 @admin.register(EmployerLink)
 class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
-    list_display = ("employer_name", "processor", "status", "problem_code", "activated_at")
+    list_display = (
+        "employer_name",
+        "processor",
+        "status",
+        "problem_code",
+        "activated_at",
+        "evidence_link",
+    )
     list_filter = ("status", ("processor", admin.RelatedOnlyFieldListFilter))
     search_fields = (
         "employer_name",
@@ -212,6 +223,11 @@ class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
     @admin.display(description=_("probleem"))
     def problem_display(self, obj: EmployerLink) -> SafeString | str:
         return _problem(obj.problem_code, obj.problem_detail)
+
+    @admin.display(description=_("bewijs"))
+    def evidence_link(self, obj: EmployerLink) -> SafeString:
+        url = reverse("admin:employers_employerlink_evidence", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Bewijs"))
 
     @admin.action(description=_("Opnieuw controleren"), permissions=["change"])
     def recheck(self, request: HttpRequest, queryset: QuerySet[EmployerLink]) -> None:
@@ -263,7 +279,7 @@ class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.export_active_view),
             name="employers_employerlink_export_active",
         )
-        return [export, *super().get_urls()]
+        return [export, *_evidence_urls(self), *super().get_urls()]
 
     def export_active_view(self, request: HttpRequest) -> StreamingHttpResponse:
         """All active links (optionally of one processor: ``?processor__id__exact=<id>``, the
@@ -305,3 +321,77 @@ def _csv_rows(links: QuerySet[EmployerLink]) -> Iterator[str]:
                 activated.isoformat(timespec="seconds") if activated else "",
             ]
         )
+
+
+# --- evidence per link (issue 12) ----------------------------------------------------------------
+
+
+def _evidence_urls(model_admin: EmployerLinkAdmin) -> list[URLPattern]:
+    """Before the admin's own ``<object_id>/`` catch-all: the page and the JSON download."""
+    wrap = model_admin.admin_site.admin_view
+    return [
+        path(
+            "<path:object_id>/bewijs/",
+            wrap(partial(evidence_view, model_admin)),
+            name="employers_employerlink_evidence",
+        ),
+        path(
+            "<path:object_id>/bewijs.json",
+            wrap(partial(evidence_json_view, model_admin)),
+            name="employers_employerlink_evidence_json",
+        ),
+    ]
+
+
+def _viewable_link(
+    model_admin: EmployerLinkAdmin, request: HttpRequest, object_id: str
+) -> EmployerLink:
+    link = model_admin.get_object(request, unquote(object_id))
+    if link is None:
+        raise Http404
+    if not model_admin.has_view_permission(request, link):
+        raise PermissionDenied
+    return link
+
+
+def _as_datetimes(value: Any, key: str = "") -> Any:
+    """The evidence with its times as datetimes again (``at``, ``…_at``), for ``|date``."""
+    if isinstance(value, dict):
+        return {k: _as_datetimes(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_datetimes(v) for v in value]
+    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def evidence_view(
+    model_admin: EmployerLinkAdmin, request: HttpRequest, object_id: str
+) -> TemplateResponse:
+    """The evidence of one link as a page: read-only, nothing on it changes anything."""
+    link = _viewable_link(model_admin, request, object_id)
+    document = selectors.evidence(link)
+    for row in document["events"]:
+        row["actor_text"] = actor_text(row["actor_label"])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "original": link,
+        "title": _("Bewijs: %(employer)s bij %(processor)s")
+        % {"employer": link.employer_name, "processor": link.processor.company_name},
+        "evidence": _as_datetimes(document),
+    }
+    return TemplateResponse(request, "admin/employers/employerlink/evidence.html", context)
+
+
+def evidence_json_view(
+    model_admin: EmployerLinkAdmin, request: HttpRequest, object_id: str
+) -> JsonResponse:
+    """The same evidence as a JSON file (labels in Dutch, as a.s.r.'s record)."""
+    link = _viewable_link(model_admin, request, object_id)
+    with translation.override("nl"):
+        document = selectors.evidence(link)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="bewijs-koppeling-{link.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

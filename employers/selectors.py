@@ -405,3 +405,8 @@ __all__ = [
     "werkgevers_overview",
     "with_contacts",
 ]
+
+
+# The evidence per employer (issue 12) lives in its own module; selectors is where callers look.
+from employers.evidence import SCHEMA as EVIDENCE_SCHEMA  # noqa: E402, F401
+from employers.evidence import evidence  # noqa: E402, F401

@@ -50,10 +50,19 @@ def recheck_everything_schedule(*, after_pk: int = 0) -> int:
     return min(len(ids), fits)
 
 
+VISIBLE_NOTE = "werkgever zichtbaar in Loket.nl"
+"""The note of a re-check that found the link's employer visible (a problem's note is its code)."""
+
+
 def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
     """Daily: every active link must still be visible, else it needs attention (flagged, never
     deleted); a flagged link that is visible again is active again. Returns how many changed,
-    or ``None`` when Loket.nl could not be asked (then nothing is marked)."""
+    or ``None`` when Loket.nl could not be asked (then nothing is marked, and nothing recorded:
+    no check happened).
+
+    Every link checked gets an :class:`~employers.models.EmployerEvent` with the outcome, also
+    when nothing changed (``from_status == to_status``): the evidence per employer lists every
+    Loket.nl check. A few statements per processor, not per link (bulk update and insert)."""
     try:
         current = snapshot(processor, refresh=True)
     except LoketError:
@@ -71,31 +80,33 @@ def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
             )
             .only("pk", "status", "loket_employer_id")
         )
+        now = timezone.now()
         events = []
-        flips: dict[str, list[int]] = {LinkStatus.ACTIVE: [], LinkStatus.NEEDS_ATTENTION: []}
+        outcome: dict[str, list[int]] = {LinkStatus.ACTIVE: [], LinkStatus.NEEDS_ATTENTION: []}
         for link in links:
             ok = problem is None and link.loket_employer_id in visible
             target = LinkStatus.ACTIVE if ok else LinkStatus.NEEDS_ATTENTION
-            if link.status != target:
-                flips[target].append(link.pk)
-                events.append(
-                    event(
-                        link=link,
-                        from_status=link.status,
-                        to_status=target,
-                        actor_label=trigger,
-                        note="" if ok else code,
-                    )
+            outcome[target].append(link.pk)
+            changed += link.status != target
+            events.append(
+                event(
+                    link=link,
+                    from_status=link.status,
+                    to_status=target,
+                    actor_label=trigger,
+                    note=VISIBLE_NOTE if ok else code,
                 )
-        for target, ids in flips.items():
+            )
+        for target, ids in outcome.items():
             if ids:
                 active = target == LinkStatus.ACTIVE
                 EmployerLink.objects.filter(pk__in=ids).update(
                     status=target,
                     problem_code="" if active else code,
                     problem_detail="" if active else detail[:300],
-                    checked_at=timezone.now(),
+                    checked_at=now,
                 )
-                changed += len(ids)
+        for row in events:
+            row.at = now
         EmployerEvent.objects.bulk_create(events, batch_size=2000)
     return changed
