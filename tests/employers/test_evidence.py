@@ -26,7 +26,7 @@ from employers.models import (
 )
 from employers.selectors import EVIDENCE_SCHEMA, evidence
 from employers.services.rechecks import VISIBLE_NOTE
-from tests.employers.conftest import DEMO_PASSWORD, E1, E2, make_processor
+from tests.employers.conftest import DEMO_PASSWORD, E1, E2
 from tests.employers.test_emails import _active_links
 from tests.onboarding.factories import StaffUserFactory
 
@@ -389,9 +389,12 @@ def test_postgresql_refuses_to_update_an_event(processor):
     assert connection.vendor == "postgresql"
     row = _one_event(processor)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE employers_employerevent SET note='x'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE employers_employerevent SET note='x'")
 
     assert EmployerEvent.objects.get(pk=row.pk).note == ""
 
@@ -417,11 +420,12 @@ def test_postgresql_refuses_to_change_anything_but_the_deleted_actor(processor):
         link=link, from_status="active", to_status="active", actor=user, actor_label="medewerker"
     )
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE employers_employerevent SET actor_id = NULL, note = 'x' WHERE id = %s",
-                [row.pk],
-            )
-
-
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE employers_employerevent SET actor_id = NULL, note = 'x' WHERE id = %s",
+            [row.pk],
+        )
