@@ -1,5 +1,6 @@
 """The a.s.r. admin in headless Chromium at 1280 px: the processors' list fits its page, in
-Dutch and in English (no column cut off, nothing to scroll sideways)."""
+Dutch and in English (no column cut off, nothing to scroll sideways); a link's evidence page
+fits a 1280 and a 375 px window (its timeline scrolls in its own box)."""
 
 from __future__ import annotations
 
@@ -72,5 +73,58 @@ def test_the_processors_list_fits_a_1280_pixel_wide_window(browser, live_server,
     clipped = [c["text"] for c in fits["cells"] if c["right"] > fits["boxRight"] + 0.5]
     assert clipped == [], fits
     assert fits["tableScroll"] <= fits["container"], fits
+    assert fits["page"] <= fits["window"], fits
+    context.close()
+
+
+def _log_in(browser, live_server, language: str, width: int):
+    context = browser.new_context(
+        locale="nl-NL" if language == "nl" else "en-GB", viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live_server.url}/beheer/login/")
+    page.fill("#id_username", "beheerder")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    return context, page
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_evidence_page_of_a_link_fits_the_window(
+    browser, live_server, loket_settings, language, width
+) -> None:
+    from employers import services
+    from employers.models import EmployerLink, VerificationMethod
+    from tests.employers.conftest import E1, make_processor
+
+    get_user_model().objects.create_superuser("beheerder", "beheer@asr.example", STAFF_PASSWORD)
+    processor = make_processor("ws-benefits")
+    submitted = services.request_submit(
+        company_name="Administratiekantoor Van der Heijden-Vermeulen & Partners B.V.",
+        kvk_number="12345678",
+        tax_numbers=["144068989L01"],
+        contact_name="Jan van Dijk",
+        contact_email="salarisadministratie.vanderheijden-vermeulen@administratiekantoor.example",
+        processor=processor,
+    )
+    services.request_verify(
+        request_id=submitted.pk, method=VerificationMethod.REVIEW, actor_label="medewerker anna"
+    )
+    services.links_register(processor=processor, employer_ids=[E1], by=None)
+    link = EmployerLink.objects.get()
+    services.links_recheck(processor=processor, trigger="dagelijkse hercontrole")
+    context, page = _log_in(browser, live_server, language, width)
+
+    page.goto(f"{live_server.url}/beheer/employers/employerlink/{link.pk}/bewijs/")
+
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator(".evidence-timeline tbody tr").count() >= 6
+    download = page.locator(f"a[href$='/{link.pk}/bewijs.json']")
+    assert download.count() == 1
+    fits = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth})"
+    )
     assert fits["page"] <= fits["window"], fits
     context.close()
