@@ -210,6 +210,21 @@ def test_the_evidence_costs_the_same_queries_for_a_short_and_a_long_history(revi
     assert count() == short <= 8
 
 
+def test_a_registration_still_waiting_for_its_request_has_evidence_too(admin_client, processor):
+    link = EmployerLink.objects.create(
+        processor=processor, loket_employer_id=E1, employer_name="Bakkerij"
+    )
+
+    document = evidence(link)
+
+    assert document["requests"] == []
+    assert document["links"][0]["activation"] is None
+    assert document["employer"]["tax_numbers"] == []
+    response = admin_client.get(_page(link))
+    assert response.status_code == 200
+    assert "Er is (nog) geen aanvraag" in response.content.decode()
+
+
 # --- admin page and download ---------------------------------------------------------------------
 
 
