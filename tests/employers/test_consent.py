@@ -64,8 +64,7 @@ def _register(processor, capture, *ids):
 def _active_link(processor, capture) -> EmployerLink:
     _verified(processor, capture)
     _register(processor, capture, E1)
-    link = EmployerLink.objects.get(loket_employer_id=E1, status=LinkStatus.ACTIVE)
-    return link
+    return EmployerLink.objects.get(loket_employer_id=E1, status=LinkStatus.ACTIVE)
 
 
 def _to(address: str) -> list:
@@ -138,7 +137,8 @@ def test_withdrawing_a_verified_request_frees_its_numbers_and_unpairs_its_pendin
     assert request.events.last().to_status == RequestStatus.WITHDRAWN
     # The processor had heard of the verified request: it is told, once.
     told = _to(processor.email)
-    assert len(told) == 1 and "ingetrokken" in told[0].subject
+    assert len(told) == 1
+    assert "ingetrokken" in told[0].subject
     assert tasks.send_request_withdrawn_mail.delay(request.pk).get() is False
     assert len(_to(processor.email)) == 1
     # The number is free for a new request.
@@ -210,7 +210,8 @@ def test_revoking_ends_link_and_request_with_reason_time_and_actor_and_mails_pro
     )
     assert request.events.last().to_status == RequestStatus.ENDED
     to_processor, to_asr = _to(processor.email), _to(settings.ASR_NOTIFY_EMAIL)
-    assert len(to_processor) == 1 and len(to_asr) == 1
+    assert len(to_processor) == 1
+    assert len(to_asr) == 1
     assert "Contract opgezegd" in to_processor[0].body
     assert "Contract opgezegd" in to_asr[0].body
     assert to_asr[0].subject.startswith("Koppeling beëindigd")
@@ -338,7 +339,8 @@ def test_the_link_active_mail_goes_to_the_verified_contact_only_with_status_and_
     body, html = active_mails[0].body, active_mails[0].alternatives[0][0]
     assert status_path in body
     assert f"{status_path}#intrekken" in body
-    assert "Intrekken" in body and f"{status_path}#intrekken" in html
+    assert "Intrekken" in body
+    assert f"{status_path}#intrekken" in html
 
 
 def test_the_link_active_mail_is_in_the_requests_language(
@@ -479,7 +481,8 @@ def test_the_status_page_of_an_active_link_offers_revoke_not_withdraw(
 
     page = _status(client, link.request).content.decode()
 
-    assert "Koppeling actief" in page and "Gekoppeld" in page
+    assert "Koppeling actief" in page
+    assert "Gekoppeld" in page
     assert 'id="intrekken"' in page
     assert "Koppeling intrekken" in page
     assert "Aanvraag intrekken" not in page
@@ -531,7 +534,8 @@ def test_the_employer_revokes_on_the_status_page_with_a_reason_after_a_confirm_s
     )
     assert link.events.last().actor_label == "werkgever via statuspagina"
     page = done.content.decode()
-    assert "Koppeling beëindigd" in page and "Wij stoppen met het bedrijf" in page
+    assert "Koppeling beëindigd" in page
+    assert "Wij stoppen met het bedrijf" in page
     assert "Koppeling intrekken</button>" not in page
     assert len(_to(processor.email)) == len(_to(settings.ASR_NOTIFY_EMAIL)) == 1
     # A second POST (the back button) changes nothing.
@@ -547,7 +551,8 @@ def test_the_status_page_of_a_rejected_request_shows_the_reason(client, processo
 
     page = _status(client, submitted).content.decode()
 
-    assert "Afgewezen door a.s.r." in page and "Geen klant van a.s.r." in page
+    assert "Afgewezen door a.s.r." in page
+    assert "Geen klant van a.s.r." in page
     assert "intrekken" not in page.lower().replace('id="intrekken"', "")
 
 
