@@ -146,6 +146,23 @@ def test_withdrawing_a_verified_request_frees_its_numbers_and_unpairs_its_pendin
     assert again.status in (RequestStatus.OPEN, RequestStatus.LINKED)
 
 
+def test_the_withdrawn_notice_the_mail_server_refused_is_sent_by_the_sweep(
+    processor, django_capture_on_commit_callbacks
+):
+    request = _verified(processor, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        services.request_withdraw(request_id=request.pk, actor_label="werkgever")
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = sweeps.ended_mails_enqueue(older_than=dt.timedelta(0))
+
+    assert swept["withdrawn_mails"] == 1
+    assert len(_to(processor.email)) == 1
+    assert EmployerRequest.objects.get(pk=request.pk).withdraw_mailed_at is not None
+
+
 def test_withdrawing_twice_changes_nothing_the_second_time(processor):
     submitted = services.request_submit(**_fields(processor))
     services.request_withdraw(request_id=submitted.pk, actor_label="werkgever")
@@ -543,28 +560,40 @@ def test_the_employer_revokes_on_the_status_page_with_a_reason_after_a_confirm_s
     assert EmployerLink.objects.get(pk=link.pk).end_reason == "Wij stoppen met het bedrijf"
 
 
-def test_the_status_page_of_a_rejected_request_shows_the_reason(client, processor):
+@pytest.mark.parametrize(
+    ("status", "title"),
+    [
+        (RequestStatus.REJECTED, "Afgewezen door a.s.r."),
+        (RequestStatus.DECLINED, "Geweigerd door uw salarisverwerker"),
+    ],
+)
+def test_the_status_page_of_a_rejected_or_declined_request_shows_the_reason(
+    client, processor, status, title
+):
     submitted = services.request_submit(**_fields(processor))
     EmployerRequest.objects.filter(pk=submitted.pk).update(
-        status=RequestStatus.REJECTED, decision_reason="Geen klant van a.s.r."
+        status=status, decision_reason="Geen klant van ons"
     )
 
     page = _status(client, submitted).content.decode()
 
-    assert "Afgewezen door a.s.r." in page
-    assert "Geen klant van a.s.r." in page
+    assert title in page
+    assert "Geen klant van ons" in page
+    assert reverse("employers:request_form") in page
     assert "intrekken" not in page.lower().replace('id="intrekken"', "")
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
-    "name", ["employers:status", "employers:status_withdraw", "employers:status_revoke"]
+    ("method", "name"),
+    [
+        ("get", "employers:status"),
+        ("post", "employers:status_withdraw"),
+        ("post", "employers:status_revoke"),
+    ],
 )
 def test_an_unknown_status_token_is_a_clear_404_page_with_the_way_to_a_new_request(
     client, method, name
 ):
-    if (method == "get") != (name == "employers:status"):
-        pytest.skip("each view answers its own method")
     response = getattr(client, method)(reverse(name, args=["not-a-token"]))
 
     assert response.status_code == 404
