@@ -614,3 +614,30 @@ def test_a_post_with_another_requests_token_does_not_touch_this_request(
     client.post(reverse("employers:status_revoke", args=[link.request.status_token + "x"]))
 
     assert EmployerLink.objects.get(pk=link.pk).status == LinkStatus.ACTIVE
+
+
+def test_the_status_page_buttons_need_the_csrf_token(processor):
+    from django.test import Client
+
+    submitted = services.request_submit(**_fields(processor))
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post(
+        reverse("employers:status_withdraw", args=[submitted.status_token]), {"confirm": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert EmployerRequest.objects.get(pk=submitted.pk).status == RequestStatus.IN_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("jan@bakkerij-vandijk.nl", "j…@bakkerij-vandijk.nl"),
+        ("  p@x.example ", "p…@x.example"),
+        ("", ""),
+        ("geen-adres", "g…"),
+    ],
+)
+def test_an_address_is_shown_masked(address, shown):
+    assert mask_email(address) == shown
