@@ -76,3 +76,15 @@ def validate_single_line(value: str) -> None:
     code = forbidden_character(value)
     if code is not None:
         raise ValidationError(SINGLE_LINE_MESSAGES[code], code=code)
+
+
+def mask_email(address: str) -> str:
+    """An e-mail address shown without giving it away: the first character of the local part,
+    an ellipsis, and the domain (``"j…@bakkerij-vandijk.nl"``). Empty for an empty address."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address[:1] + "…"
+    return f"{local[:1]}…@{domain}"

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from common.admin import ReadOnlyInline, actor_text
 from employers import selectors, services
+from employers.admin_consent import EndLinkAdminMixin
 from employers.models import (
     EmployerEvent,
     EmployerLink,
@@ -182,7 +183,7 @@ class EmployerRequestAdmin(_NoAddMixin, admin.ModelAdmin):
 
 
 @admin.register(EmployerLink)
-class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
+class EmployerLinkAdmin(EndLinkAdminMixin, _NoAddMixin, admin.ModelAdmin):
     list_display = (
         "employer_name",
         "processor",
@@ -214,10 +215,14 @@ class EmployerLinkAdmin(_NoAddMixin, admin.ModelAdmin):
         "activated_at",
         "employer_notified_at",
         "processor_notified_at",
+        "ended_at",
+        "end_reason",
+        "ended_by",
+        "end_mailed_at",
     )
     readonly_fields = fields
     inlines = (LinkTaxNumberInline, LinkEventInline)
-    actions = ("recheck",)
+    actions = ("recheck", "end_link")
     change_list_template = "admin/employers/employerlink/change_list.html"
 
     @admin.display(description=_("probleem"))

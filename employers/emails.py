@@ -27,6 +27,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
@@ -165,7 +166,8 @@ def _active_links(link_ids: Sequence[int]) -> list[EmployerLink]:
 
 
 def send_links_active(*, link_ids: Sequence[int]) -> None:
-    """Per link that is (still) active, a mail to the employer's contact, all through one
+    """Per link that is (still) active, a mail to the employer's *verified* contact (never an
+    address only typed into the form), with its status page and the way to revoke, all through one
     connection. The processor hears of it in its digest (:func:`send_processor_digest`)."""
     links = _active_links(link_ids)
     gone = len(set(link_ids)) - len(links)
@@ -178,14 +180,21 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
         for link in links:
             employer_request = link.request
             assert employer_request is not None  # filtered on request__isnull=False
+            if not employer_request.verified_email:
+                # Only the verified contact hears that the link is active (issue 12).
+                logger.warning("link-active mail for link %s skipped: no verified contact", link.pk)
+                continue
+            status_url = status_page_url(employer_request)
             yield _message(
                 "link_active",
-                to=employer_request.contact_email,
+                to=employer_request.verified_email,
                 context={
                     "employer_request": _request_about(employer_request),
                     "employer_name": link.employer_name,
                     "processor_name": link.processor.company_name,
                     "activated_at": link.activated_at,
+                    "status_url": status_url,
+                    "revoke_url": f"{status_url}#{REVOKE_ANCHOR}",
                 },
                 language=recipient_language(employer_request.language),
             )
@@ -248,3 +257,84 @@ def send_processor_digest(
             )
         )
     send_all(messages)
+
+
+# --- issue 12: consent (withdraw, revoke) -----------------------------------------------------
+
+REVOKE_ANCHOR = "intrekken"
+"""The status page's section with the revoke button (the "Intrekken" link in the mails)."""
+
+
+def status_page_url(employer_request: EmployerRequest) -> str:
+    """The employer's own status page (every employer mail links it)."""
+    return absolute_url(reverse("employers:status", args=[employer_request.status_token]))
+
+
+def send_request_withdrawn(*, request_id: int) -> None:
+    """Tell the processor that the employer withdrew its (verified) request: no need to register
+    it any more."""
+    employer_request = _load_request(request_id)
+    if employer_request is None:
+        return
+    if employer_request.status != RequestStatus.WITHDRAWN:
+        logger.info("withdrawn mail for employer request %s skipped: state changed", request_id)
+        return
+    send_all(
+        [
+            _message(
+                "request_withdrawn",
+                to=employer_request.processor.email,
+                context={
+                    "employer_request": _request_about(employer_request),
+                    "processor_name": employer_request.processor.company_name,
+                    "withdrawn_at": employer_request.decided_at,
+                    "reason": employer_request.decision_reason,
+                    "dashboard_url": _dashboard_url(),
+                },
+                language=recipient_language(employer_request.processor.language),
+            )
+        ]
+    )
+
+
+def send_link_ended(*, link_id: int) -> None:
+    """Tell the processor (its language) and a.s.r. (Dutch) that a link ended: by whom, when,
+    why. a.s.r. stops reading the employer's salary data."""
+    link = (
+        EmployerLink.objects.select_related("processor", "request", "ended_by")
+        .filter(pk=link_id, status=LinkStatus.ENDED)
+        .first()
+    )
+    if link is None:
+        logger.info("ended mail for link %s skipped: no such ended link", link_id)
+        return
+    employer_request = link.request
+    about = _request_about(employer_request) if employer_request is not None else {}
+    context = {
+        "employer_request": about,
+        "employer_name": link.employer_name,
+        "kvk_number": link.kvk_number,
+        "loket_employer_id": link.loket_employer_id,
+        "processor_name": link.processor.company_name,
+        "ended_at": link.ended_at,
+        "reason": link.end_reason,
+        "by_asr": link.ended_by_id is not None,
+        "ended_by": str(link.ended_by) if link.ended_by is not None else "",
+    }
+    admin_path = reverse("admin:employers_employerlink_change", args=[link.pk])
+    send_all(
+        [
+            _message(
+                "link_ended",
+                to=link.processor.email,
+                context={**context, "dashboard_url": _dashboard_url()},
+                language=recipient_language(link.processor.language),
+            ),
+            _message(
+                "link_ended_asr",
+                to=settings.ASR_NOTIFY_EMAIL,
+                context={**context, "admin_url": absolute_url(admin_path)},
+                language=MAIL_LANGUAGE,
+            ),
+        ]
+    )

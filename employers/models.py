@@ -140,6 +140,10 @@ class EmployerRequest(models.Model):
     )
     # After the sweep handed a due mail to Celery again: not again before this time.
     mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Withdrawn after verification: when the processor was told (empty = still to send).
+    withdraw_mailed_at = models.DateTimeField(
+        _("intrekking gemaild"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("aanvraag salariskoppeling")
@@ -301,6 +305,7 @@ class EmployerLink(models.Model):
         verbose_name = _("aangemelde werkgever")
         verbose_name_plural = _("aangemelde werkgevers")
         ordering = ("employer_name", "id")
+        permissions = [("end_employerlink", _("Mag koppelingen beëindigen"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["processor", "loket_employer_id"],

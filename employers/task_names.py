@@ -35,3 +35,8 @@ ALL = (
     SWEEP_UNSENT_MAILS,
     RECHECK_EVERYTHING,
 )
+
+# Issue 12 (consent): the mails that follow a withdrawn request and an ended link.
+SEND_REQUEST_WITHDRAWN_MAIL = "employers.tasks.send_request_withdrawn_mail"
+SEND_LINK_ENDED_MAIL = "employers.tasks.send_link_ended_mail"
+ALL = (*ALL, SEND_REQUEST_WITHDRAWN_MAIL, SEND_LINK_ENDED_MAIL)

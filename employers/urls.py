@@ -11,6 +11,16 @@ urlpatterns = [
     path("salariskoppeling/aanvragen/", employer.request_form, name="request_form"),
     path("salariskoppeling/aangevraagd/<str:token>/", employer.request_done, name="request_done"),
     path("salariskoppeling/status/<str:token>/", status.status, name="status"),
+    path(
+        "salariskoppeling/status/<str:token>/aanvraag-intrekken/",
+        status.status_withdraw,
+        name="status_withdraw",
+    ),
+    path(
+        "salariskoppeling/status/<str:token>/koppeling-intrekken/",
+        status.status_revoke,
+        name="status_revoke",
+    ),
     # the processor's Werkgevers page (employers/views/werkgevers.py)
     path("account/werkgevers/", werkgevers.werkgevers, name="werkgevers"),
     path(

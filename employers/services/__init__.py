@@ -9,6 +9,7 @@ What lives where (each module imports only modules listed above it):
 - :mod:`.requests`: the employer's request, and whether its processor can see the employer.
 - :mod:`.registrations`: the processor registers employers (one, or 10,000 at once).
 - :mod:`.rechecks`: the daily re-check of active links, and its schedule.
+- :mod:`.consent`: the employer withdraws its request, or revokes its link (a.s.r. too).
 - :mod:`.outbox`: claim, send, mark: each mail exactly once.
 - :mod:`.sweeps`: the beat's sweeps that hand lost work back to Celery.
 
@@ -18,6 +19,7 @@ never by importing ``employers.tasks``. The public names are re-exported here.
 
 from __future__ import annotations
 
+from employers.services.consent import link_revoke, request_withdraw
 from employers.services.events import DuplicateRequest, ProcessorNotConfirmed
 from employers.services.linking import (
     TASK_CHUNK,
@@ -42,6 +44,7 @@ __all__ = [
     "RegisterResult",
     "Visibility",
     "link_recheck_request",
+    "link_revoke",
     "links_activate",
     "links_recheck",
     "links_register",
@@ -49,4 +52,5 @@ __all__ = [
     "request_submit",
     "request_verify",
     "request_visibility_check",
+    "request_withdraw",
 ]

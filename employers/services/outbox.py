@@ -9,6 +9,9 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerRequest.problem_mailed_at`` empty on a request with a problem: the processor's mail.
 - ``EmployerLink.employer_notified_at`` empty on an active link: the employer's "link active" mail.
 - ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest.
+- ``EmployerRequest.withdraw_mailed_at`` empty on a withdrawn, verified request: the processor's
+  notice.
+- ``EmployerLink.end_mailed_at`` empty on an ended link: the processor's and a.s.r.'s notice.
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
 LOCKED``, :func:`common.outbox.hold`) and marks it sent: a task delivered twice, or the sweep's
@@ -30,7 +33,7 @@ from django.utils import timezone
 
 from common.outbox import RowsHeld, hold
 from employers import emails
-from employers.models import EmployerLink, EmployerRequest, LinkStatus
+from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services.digests import processor_digest_claim
 
 
@@ -107,3 +110,42 @@ def _hold_one(due: QuerySet[EmployerRequest]) -> bool:
     if others:
         raise RowsHeld(others)
     return bool(mine)
+
+
+def request_withdrawn_mail_send(*, request_id: int) -> bool:
+    """The processor's notice that a verified request was withdrawn, once."""
+    with transaction.atomic():
+        held = _hold_one(
+            EmployerRequest.objects.filter(
+                pk=request_id,
+                status=RequestStatus.WITHDRAWN,
+                verified_at__isnull=False,
+                withdraw_mailed_at__isnull=True,
+            )
+        )
+        if not held:
+            return False
+        emails.send_request_withdrawn(request_id=request_id)
+        EmployerRequest.objects.filter(pk=request_id).update(
+            withdraw_mailed_at=timezone.now(), mail_retry_at=None
+        )
+    return True
+
+
+def link_ended_mail_send(*, link_id: int) -> bool:
+    """The processor's and a.s.r.'s notice that a link ended, once."""
+    with transaction.atomic():
+        mine, others = hold(
+            EmployerLink.objects.filter(
+                pk=link_id, status=LinkStatus.ENDED, end_mailed_at__isnull=True
+            )
+        )
+        if others:
+            raise RowsHeld(others)
+        if not mine:
+            return False
+        emails.send_link_ended(link_id=link_id)
+        EmployerLink.objects.filter(pk=link_id).update(
+            end_mailed_at=timezone.now(), mail_retry_at=None
+        )
+    return True

@@ -172,3 +172,43 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
         "problem_mails": len(problems),
         "link_active_mails": len(active),
     }
+
+
+def ended_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, int]:
+    """Issue 12: the notices of withdrawn requests and ended links still due a while after
+    their moment, handed to Celery again (then left alone for :data:`~common.outbox.REARM`)."""
+    now = timezone.now()
+    before = now - older_than
+    ready = Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
+    withdrawn = list(
+        EmployerRequest.objects.filter(
+            ready,
+            status=RequestStatus.WITHDRAWN,
+            verified_at__isnull=False,
+            withdraw_mailed_at__isnull=True,
+            decided_at__lt=before,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ended = list(
+        EmployerLink.objects.filter(
+            ready, status=LinkStatus.ENDED, end_mailed_at__isnull=True, ended_at__lt=before
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    requests_due = EmployerRequest.objects.filter(pk__in=withdrawn)
+    links_due = EmployerLink.objects.filter(pk__in=ended)
+    requests_due.update(mail_retry_at=now + MAIL_REARM)
+    links_due.update(mail_retry_at=now + MAIL_REARM)
+    try:
+        for request_id in withdrawn:
+            enqueue(task_names.SEND_REQUEST_WITHDRAWN_MAIL, request_id)
+        for link_id in ended:
+            enqueue(task_names.SEND_LINK_ENDED_MAIL, link_id)
+    except Exception:
+        requests_due.update(mail_retry_at=None)
+        links_due.update(mail_retry_at=None)
+        raise
+    return {"withdrawn_mails": len(withdrawn), "ended_mails": len(ended)}

@@ -275,10 +275,78 @@ def _processor_pages(walk: Walk, data: Data) -> None:
     walk.open("Werkgevers: search", "/account/werkgevers/?q=Bakkerij")
 
 
+def _employer_status_pages(walk: Walk, data: Data) -> None:
+    """The employer's status page (issue 12): awaiting confirmation with its withdraw step,
+    active with the revoke form, its errors and confirm step, ended, and an unknown token."""
+    from customers.models import Customer, Policy
+    from employers import services
+    from employers.models import EmployerLink, LinkStatus, RequestStatus
+
+    page = walk.page
+    processor = PayrollProcessor.objects.get(email=data.active_email)
+    customer = Customer.objects.create(kvk_number="87654321", name="Bakkerij Van Dijk B.V.")
+    Policy.objects.create(number="ASR900001", customer=customer, contact_email="p@bakkerij.example")
+    waiting = services.request_submit(
+        company_name="Bakkerij Van Dijk B.V.",
+        kvk_number="87654321",
+        tax_numbers=["177756184L01"],
+        contact_name="Jan van Dijk",
+        contact_email="jan@bakkerij.example",
+        processor=processor,
+        policy_number="ASR900001",
+    )
+    walk.open(
+        "employer status: awaiting confirmation",
+        f"/salariskoppeling/status/{waiting.status_token}/",
+    )
+    walk.submit("form[action$='/aanvraag-intrekken/']")
+    walk.check("employer status: withdraw confirm step")
+
+    now = timezone.now()
+    active = services.request_submit(
+        company_name="Kapsalon Smit",
+        kvk_number="76543210",
+        tax_numbers=["211946217L01"],
+        contact_name="Anna Smit",
+        contact_email="anna@kapsalon.example",
+        processor=processor,
+    )
+    type(active).objects.filter(pk=active.pk).update(
+        status=RequestStatus.LINKED,
+        verification_method="review",
+        verified_at=now,
+        verified_email="anna@kapsalon.example",
+        expires_at=None,
+    )
+    EmployerLink.objects.create(
+        processor=processor,
+        loket_employer_id="status-page-demo",
+        employer_name="Kapsalon Smit",
+        kvk_number="76543210",
+        request=active,
+        status=LinkStatus.ACTIVE,
+        activated_at=now,
+        checked_at=now,
+    )
+    status_path = f"/salariskoppeling/status/{active.status_token}/"
+    walk.open("employer status: active, with the revoke form", status_path)
+    walk.submit("form[action$='/koppeling-intrekken/']")
+    walk.check("employer status: revoke without a reason")
+    page.fill("#id_reason", "Kapsalon gesloten")
+    walk.submit("form[action$='/koppeling-intrekken/']")
+    walk.check("employer status: revoke confirm step")
+    walk.submit("form[action$='/koppeling-intrekken/']")
+    assert page.url.endswith(status_path), page.url
+    walk.check("employer status: ended")
+
+    walk.open("employer status: unknown token", "/salariskoppeling/status/onbekend-token/")
+
+
 WALKS: tuple[Callable[[Walk, Data], None], ...] = (
     _public_pages,
     _employer_pages,
     _processor_pages,
+    _employer_status_pages,
 )
 
 

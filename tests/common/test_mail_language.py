@@ -106,6 +106,17 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
         }
     ]
     dashboard = "https://portaal.example/account/"
+    ended = {
+        "employer_request": employer_request,
+        "employer_name": "Jansen Transport Ltd",
+        "kvk_number": "12345678",
+        "loket_employer_id": "00000000-0000-4000-8000-000000001001",
+        "processor_name": "Acme Payroll Ltd",
+        "ended_at": WHEN,
+        "reason": "Contract ended",
+        "by_asr": False,
+        "ended_by": "",
+    }
     return {
         "onboarding/emails/asr_notification": {
             "processor": processor,
@@ -132,6 +143,8 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
             "employer_name": "Jansen Transport Ltd",
             "processor_name": "Acme Payroll Ltd",
             "activated_at": WHEN,
+            "status_url": "https://portaal.example/salariskoppeling/status/t/",
+            "revoke_url": "https://portaal.example/salariskoppeling/status/t/#intrekken",
         },
         "employers/emails/links_active_summary": {
             "processor_name": "Acme Payroll Ltd",
@@ -162,6 +175,22 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
         "employers/emails/request_received": {
             "employer_request": employer_request,
             "processor_name": "Acme Payroll Ltd",
+        },
+        # Issue 12: a withdrawn request and an ended link.
+        "employers/emails/request_withdrawn": {
+            "employer_request": employer_request,
+            "processor_name": "Acme Payroll Ltd",
+            "withdrawn_at": WHEN,
+            "reason": "Changed our mind",
+            "dashboard_url": dashboard,
+        },
+        "employers/emails/link_ended": {
+            **ended,
+            "dashboard_url": dashboard,
+        },
+        "employers/emails/link_ended_asr": {
+            **ended,
+            "admin_url": "https://portaal.example/beheer/2/",
         },
     }
 
