@@ -35,3 +35,8 @@ ALL = (
     SWEEP_UNSENT_MAILS,
     RECHECK_EVERYTHING,
 )
+
+# Issue 12, the processor's part: the employer is told of a number problem and of a decline.
+SEND_LINK_EMPLOYER_PROBLEM_MAIL = "employers.tasks.send_link_employer_problem_mail"
+SEND_REQUEST_DECLINED_MAIL = "employers.tasks.send_request_declined_mail"
+ALL += (SEND_LINK_EMPLOYER_PROBLEM_MAIL, SEND_REQUEST_DECLINED_MAIL)
