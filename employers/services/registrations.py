@@ -65,10 +65,14 @@ def links_register(
     visible = (current or snapshot(processor)).by_id()
     known = [visible[i] for i in wanted if i in visible]
     with transaction.atomic():
+        # An ended link is history: its employer can be registered again (a new link, which
+        # needs a new verified request).
         existing = set(
             EmployerLink.objects.filter(
                 processor=processor, loket_employer_id__in=[e.id for e in known]
-            ).values_list("loket_employer_id", flat=True)
+            )
+            .exclude(status=LinkStatus.ENDED)
+            .values_list("loket_employer_id", flat=True)
         )
         new = [e for e in known if e.id not in existing]
         # Matched before the links exist, so that each is created in its final state: updating
@@ -103,7 +107,7 @@ def links_register(
             links = list(
                 EmployerLink.objects.filter(
                     processor=processor, loket_employer_id__in=[e.id for e in new]
-                )
+                ).exclude(status=LinkStatus.ENDED)
             )
         employer_by_id = {e.id: e for e in new}
         LinkTaxNumber.objects.bulk_create(
