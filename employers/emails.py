@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from common.mail import (
     MAIL_LANGUAGE,
@@ -40,7 +41,7 @@ from common.mail import (
     send_all,
 )
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
-from locket_client.problems import ProblemCode, explain, manual_step
+from locket_client.problems import NUMBER_CODES, ProblemCode, explain, manual_step
 from onboarding.emails import manual_step_url
 from onboarding.models import PayrollProcessor
 
@@ -297,6 +298,64 @@ def send_request_withdrawn(*, request_id: int) -> None:
     )
 
 
+# --- issue 12, the processor's part: what the employer's verified contact is told --------------
+
+DECLINE_NOT_A_CUSTOMER = gettext_noop("Geen klant van ons")
+"""The reason a processor declines a request with most: stored in Dutch (a.s.r.'s record), worded
+in the employer's language in its mail."""
+
+
+def word_decline_reason(reason: str) -> str:
+    """A stored decline reason in the active language: the standard reason is translated, the
+    processor's own words are shown as written."""
+    if reason == DECLINE_NOT_A_CUSTOMER or reason.startswith(DECLINE_NOT_A_CUSTOMER + ": "):
+        return gettext(DECLINE_NOT_A_CUSTOMER) + reason[len(DECLINE_NOT_A_CUSTOMER) :]
+    return reason
+
+
+def _verified_contact(employer_request: EmployerRequest) -> str:
+    """The employer's verified contact (the register's address, or the one a.s.r. approved);
+    a request verified before the register existed has its typed address as that."""
+    return employer_request.verified_email or employer_request.contact_email
+
+
+def _status_url(employer_request: EmployerRequest) -> str:
+    return absolute_url(reverse("employers:status", args=[employer_request.status_token]))
+
+
+def send_link_employer_problem(*, link_id: int) -> None:
+    """Tell the employer's verified contact that its request's loonheffingennummers differ from
+    its employer's in Loket.nl, which, and what to do (a new request naming the right ones)."""
+    link = (
+        EmployerLink.objects.select_related("processor", "request")
+        .prefetch_related("request__tax_numbers")
+        .filter(pk=link_id, request__isnull=False)
+        .first()
+    )
+    if link is None or link.problem_code not in NUMBER_CODES:
+        logger.info("number-problem mail for link %s skipped: state changed", link_id)
+        return
+    employer_request = link.request
+    assert employer_request is not None
+    send_all(
+        [
+            _message(
+                "link_employer_problem",
+                to=_verified_contact(employer_request),
+                context={
+                    "employer_request": _request_about(employer_request),
+                    "processor_name": link.processor.company_name,
+                    "code": link.problem_code,
+                    "numbers": link.problem_detail,
+                    "status_url": _status_url(employer_request),
+                    "form_url": absolute_url(reverse("employers:request_form")),
+                },
+                language=recipient_language(employer_request.language),
+            )
+        ]
+    )
+
+
 def send_link_ended(*, link_id: int) -> None:
     """Tell the processor (its language) and a.s.r. (Dutch) that a link ended: by whom, when,
     why. a.s.r. stops reading the employer's salary data."""
@@ -336,5 +395,32 @@ def send_link_ended(*, link_id: int) -> None:
                 context={**context, "admin_url": absolute_url(admin_path)},
                 language=MAIL_LANGUAGE,
             ),
+        ]
+    )
+
+
+def send_request_declined(*, request_id: int) -> None:
+    """Tell the employer's verified contact that the processor declined its request, and why."""
+    employer_request = _load_request(request_id)
+    if employer_request is None or employer_request.status != RequestStatus.DECLINED:
+        logger.info("decline mail for request %s skipped: state changed", request_id)
+        return
+    language = recipient_language(employer_request.language)
+    with mail_language(language):
+        reason = word_decline_reason(employer_request.decision_reason)
+    send_all(
+        [
+            _message(
+                "request_declined",
+                to=_verified_contact(employer_request),
+                context={
+                    "employer_request": _request_about(employer_request),
+                    "processor_name": employer_request.processor.company_name,
+                    "reason": reason,
+                    "status_url": _status_url(employer_request),
+                    "form_url": absolute_url(reverse("employers:request_form")),
+                },
+                language=language,
+            )
         ]
     )

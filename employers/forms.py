@@ -29,6 +29,7 @@ from common.text import (
     forbidden_character,
     refuse_nul,
 )
+from employers.emails import DECLINE_NOT_A_CUSTOMER
 from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 
@@ -321,3 +322,52 @@ def preselected_processor(value: str | None) -> int | None:
         if confirmed_processors().filter(pk=pk).exists():
             return pk
     return None
+
+
+# --- the processor declines a request (issue 12) -----------------------------------------------
+
+DECLINE_NOT_A_CUSTOMER_CHOICE = "not_customer"
+DECLINE_OTHER_CHOICE = "other"
+DECLINE_EXPLANATION_MAX_LENGTH = 250
+
+
+class DeclineForm(forms.Form):
+    """Why the processor declines an employer's request: "geen klant van ons" (chosen already),
+    or another reason, which it then writes; a few words may follow either. The reason goes to
+    the employer's verified contact and into a.s.r.'s record."""
+
+    choice = forms.ChoiceField(
+        label=_("Reden"),
+        choices=[
+            (DECLINE_NOT_A_CUSTOMER_CHOICE, _("Geen klant van ons")),
+            (DECLINE_OTHER_CHOICE, _("Andere reden")),
+        ],
+        initial=DECLINE_NOT_A_CUSTOMER_CHOICE,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies een reden.")},
+    )
+    explanation = SingleLineField(
+        label=_("Toelichting voor de werkgever"),
+        required=False,
+        max_length=DECLINE_EXPLANATION_MAX_LENGTH,
+        help_text=_("Verplicht bij een andere reden. De werkgever krijgt deze tekst te lezen."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("choice") == DECLINE_OTHER_CHOICE and not cleaned.get("explanation"):
+            self.add_error("explanation", _("Schrijf de reden op voor de werkgever."))
+        return cleaned
+
+    @property
+    def reason(self) -> str:
+        """The reason as stored (a.s.r.'s record in Dutch; the standard words are translated in
+        the employer's mail, see :func:`employers.emails.word_decline_reason`)."""
+        explanation = " ".join(self.cleaned_data.get("explanation", "").split())
+        if self.cleaned_data.get("choice") == DECLINE_NOT_A_CUSTOMER_CHOICE:
+            return (
+                f"{DECLINE_NOT_A_CUSTOMER}: {explanation}"
+                if explanation
+                else (DECLINE_NOT_A_CUSTOMER)
+            )
+        return explanation

@@ -7,6 +7,11 @@ of them does the KvK number decide. Every place that matches (the services when 
 registration arrives, the linking worker's visibility check, the Werkgevers page) asks a
 :class:`MatchIndex`, so the rule is written here once.
 
+Matching only *pairs* a request with an employer, so that the processor sees it; a link becomes
+active only when the request names exactly the employer's loonheffingennummers in Loket.nl
+(:func:`employers.services.linking.number_problem`): a pair on the KvK number alone, or on some of
+the numbers, is a problem the employer fixes with a new request.
+
 The index is built in linear time and answers in time proportional to the numbers asked about,
 so the Werkgevers page can match 10,000 requests against 10,000 employers in milliseconds.
 """

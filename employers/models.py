@@ -145,6 +145,12 @@ class EmployerRequest(models.Model):
         _("intrekking gemaild"), null=True, blank=True, editable=False
     )
 
+    # The employer's verified contact was told that the processor declined the request (empty
+    # on a declined request = still to send).
+    decline_mailed_at = models.DateTimeField(
+        _("weigering gemaild"), null=True, blank=True, editable=False
+    )
+
     class Meta:
         verbose_name = _("aanvraag salariskoppeling")
         verbose_name_plural = _("aanvragen salariskoppeling")
@@ -300,6 +306,12 @@ class EmployerLink(models.Model):
     )
     # The processor and a.s.r. were mailed about the end (empty = still to send).
     end_mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The employer's verified contact was mailed about the link's number problem (the request's
+    # loonheffingennummers differ from the employer's in Loket.nl; empty = still to send while
+    # the link has such a problem, see employers.services.outbox).
+    employer_problem_mailed_at = models.DateTimeField(
+        _("werkgever gemaild over probleem"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("aangemelde werkgever")

@@ -55,8 +55,9 @@ class RowState(TextChoices):
     AVAILABLE = "available", _("Zichtbaar in Loket.nl, geen aanvraag")
 
 
-REGISTRABLE_STATES = frozenset({RowState.REQUESTED, RowState.AVAILABLE})
-"""States in which the employer can be registered (it must also be visible in Loket.nl)."""
+REGISTRABLE_STATES = frozenset({RowState.REQUESTED, RowState.AVAILABLE, RowState.ENDED})
+"""States in which the employer can be registered (it must also be visible in Loket.nl); an
+ended link's employer can be registered again (the new link waits for a new request)."""
 
 _STATE_BY_LINK_STATUS = {
     LinkStatus.AWAITING_REQUEST: RowState.REGISTERED,
@@ -197,6 +198,8 @@ def _problem(code: str, detail: str = "") -> tuple[str, str]:
 
 def _set_state(row: Row, *, loket_known: bool) -> None:
     link, asked = row.link, row.employer_request
+    if link is not None and link.status == LinkStatus.ENDED and asked is not None:
+        link = None  # a new verified request after the end: it can be registered again
     if link is not None:
         row.state = _STATE_BY_LINK_STATUS.get(link.status, RowState.PROBLEM)
         if row.state in (RowState.PROBLEM, RowState.NEEDS_ATTENTION):
@@ -256,11 +259,18 @@ def _numbers_of(
     return _numbers_by_owner(rows.values_list(f"{owner}_id", "number"))
 
 
+SHOWN_REQUEST_STATES = (RequestStatus.OPEN, RequestStatus.LINKED)
+"""The requests the processor sees: verified ones, open or linked. An unverified request (or one
+in a.s.r.'s review) is invisible to it; so are those that were withdrawn, rejected, declined or
+ended (their employer shows as any other, and can be registered again)."""
+
+
 def _requests(processor: PayrollProcessor) -> list[tuple[RequestSummary, tuple[str, ...]]]:
     summaries = [
         RequestSummary(*values)
-        for values in EmployerRequest.objects.filter(processor=processor)
-        .exclude(status=RequestStatus.WITHDRAWN)
+        for values in EmployerRequest.objects.filter(
+            processor=processor, status__in=SHOWN_REQUEST_STATES
+        )
         .order_by("created_at", "id")
         .values_list(*_REQUEST_FIELDS)
     ]
@@ -268,7 +278,7 @@ def _requests(processor: PayrollProcessor) -> list[tuple[RequestSummary, tuple[s
         RequestTaxNumber,
         "request",
         [summary.pk for summary in summaries],
-        of_processor=Q(request__processor=processor) & ~Q(request__status=RequestStatus.WITHDRAWN),
+        of_processor=Q(request__processor=processor) & Q(request__status__in=SHOWN_REQUEST_STATES),
     )
     return [(summary, numbers.get(summary.pk, ())) for summary in summaries]
 
@@ -293,7 +303,11 @@ def _combine(current: LoketSnapshot | None, processor: PayrollProcessor) -> list
     """One row per visible employer, per link Loket.nl does not show, per request that fits
     neither; a second request for an employer that already has one gets a row of its own."""
     links = _links(processor)
+    # One row per employer: its link that has not ended, else its latest ended one (an ended
+    # employer can be registered again; the links before are history).
+    links.sort(key=lambda item: (item[0].status != LinkStatus.ENDED, item[0].pk))
     link_by_employer = {link.loket_employer_id: link for link, _numbers in links}
+    links = [item for item in links if link_by_employer[item[0].loket_employer_id] is item[0]]
     rows: list[Row] = []
     index = _Index()
     for employer in current.employers if current is not None else ():
@@ -320,7 +334,9 @@ def _combine(current: LoketSnapshot | None, processor: PayrollProcessor) -> list
         if row is None:
             rows.append(Row(employer=None, employer_request=summary, request_tax_numbers=numbers))
         elif row.employer_request is None and (
-            row.link is None or row.link.request_id in (None, summary.pk)
+            row.link is None
+            or row.link.status == LinkStatus.ENDED
+            or row.link.request_id in (None, summary.pk)
         ):
             row.employer_request, row.request_tax_numbers = summary, numbers
         else:
@@ -371,9 +387,18 @@ def with_contacts(rows: list[Row]) -> list[Row]:
         for pk, *contact in (
             EmployerRequest.objects.filter(pk__in=list(by_request))
             .order_by()
-            .values_list("id", "contact_name", "contact_email", "contact_phone", "created_at")
+            .values_list(
+                "id",
+                "contact_name",
+                "verified_email",
+                "contact_email",
+                "contact_phone",
+                "created_at",
+            )
         ):
-            by_request[pk].contact = RequestContact(*contact)
+            name, verified, typed, phone, created_at = contact
+            # The verified contact (the register's address, or the one a.s.r. approved).
+            by_request[pk].contact = RequestContact(name, verified or typed, phone, created_at)
     return rows
 
 
@@ -398,13 +423,173 @@ def registration_outcome(processor: PayrollProcessor, registered_at: dt.datetime
 
 __all__ = [
     "REGISTRABLE_STATES",
+    "SHOWN_REQUEST_STATES",
+    "BulkRegistration",
     "Row",
     "RowState",
+    "SkipReason",
+    "bulk_registration",
     "registrable_employer_ids",
     "registration_outcome",
     "werkgevers_overview",
     "with_contacts",
 ]
+
+
+# --- "Alles aanmelden": what it registers and what it skips (issue 12) --------------------------
+
+
+class SkipReason(TextChoices):
+    """Why "register everything that matches" leaves an employer out (it can still be registered
+    on its own: a registration without a verified request only waits for one)."""
+
+    NOT_VERIFIED = (
+        "not_verified",
+        _("de aanvraag is nog niet bevestigd door de werkgever of a.s.r."),
+    )
+    DECLINED = "declined", _("u heeft de aanvraag geweigerd")
+    ENDED = "ended", _("de koppeling is beëindigd of de aanvraag is ingetrokken")
+
+
+_SKIP_BY_REQUEST_STATUS = {
+    RequestStatus.UNVERIFIED: SkipReason.NOT_VERIFIED,
+    RequestStatus.IN_REVIEW: SkipReason.NOT_VERIFIED,
+    RequestStatus.REJECTED: SkipReason.NOT_VERIFIED,
+    RequestStatus.DECLINED: SkipReason.DECLINED,
+    RequestStatus.WITHDRAWN: SkipReason.ENDED,
+    RequestStatus.ENDED: SkipReason.ENDED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRegistration:
+    """The Loket.nl ids "Alles aanmelden" registers, in row order, and how many it skips, per
+    :class:`SkipReason` value."""
+
+    employer_ids: list[str]
+    skipped: dict[str, int]
+
+
+def bulk_registration(
+    *, processor: PayrollProcessor, rows: Iterable[Row], current: LoketSnapshot
+) -> BulkRegistration:
+    """What "Alles aanmelden" does with ``rows`` (the filtered overview): it registers the
+    employers with a verified request and those without any request (their link waits for one),
+    and skips, saying why, the employers whose link ended and those whose only requests to this
+    processor are not verified (yet), declined by it, withdrawn or ended. Those requests are not
+    shown on the page; they are matched to the employers Loket.nl shows (``current``) by the
+    request's rule (:class:`~employers.matching.MatchIndex`). Two queries."""
+    candidates = [row for row in rows if row.can_register and row.employer_id]
+    reason_of: dict[str, str] = {
+        row.employer_id: SkipReason.ENDED
+        for row in candidates
+        if row.state == RowState.ENDED and row.employer_id
+    }
+    without_request = {
+        row.employer_id for row in candidates if row.state == RowState.AVAILABLE and row.employer_id
+    }
+    if without_request:
+        hidden = list(
+            EmployerRequest.objects.filter(processor=processor)
+            .exclude(status__in=SHOWN_REQUEST_STATES)
+            .order_by("created_at", "id")
+            .values_list("id", "kvk_number", "status")
+        )
+        numbers = _numbers_by_owner(
+            RequestTaxNumber.objects.filter(request_id__in=[pk for pk, _k, _s in hidden])
+            .order_by()
+            .values_list("request_id", "number")
+        )
+        index: MatchIndex[str] = MatchIndex()
+        for employer in current.employers:
+            index.add(employer.id, numbers=employer.payroll_tax_numbers, kvk=employer.kvk_number)
+        for pk, kvk, status in hidden:  # the latest request decides
+            for employer_id in index.all(numbers=numbers.get(pk, ()), kvk=kvk):
+                if employer_id in without_request:
+                    reason_of[employer_id] = _SKIP_BY_REQUEST_STATUS[status]
+    employer_ids = [
+        employer_id
+        for employer_id in registrable_employer_ids(candidates)
+        if employer_id not in reason_of
+    ]
+    skipped: dict[str, int] = {}
+    for reason in reason_of.values():
+        skipped[reason] = skipped.get(reason, 0) + 1
+    return BulkRegistration(employer_ids=employer_ids, skipped=skipped)
+
+
+# --- the processor's view of one request (issue 12) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDetail:
+    """One of the processor's registrations that the request belongs to."""
+
+    pk: int
+    employer_name: str
+    kvk_number: str
+    numbers: tuple[str, ...]
+    status: str
+    status_label: str
+    step: str
+    message: str
+    can_recheck: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    """Who asked the processor for the link, when, verified how, and where the link stands."""
+
+    request: EmployerRequest
+    numbers: tuple[str, ...]
+    links: tuple[LinkDetail, ...]
+
+    @property
+    def verified_contact(self) -> str:
+        return self.request.verified_email or self.request.contact_email
+
+    @property
+    def can_decline(self) -> bool:
+        return self.request.status == RequestStatus.OPEN
+
+
+def request_detail(*, processor: PayrollProcessor, request_id: int) -> RequestDetail | None:
+    """The processor's own verified request ``request_id`` with its links, or ``None`` (not the
+    processor's, or never verified: unverified requests are invisible to the processor)."""
+    employer_request = (
+        EmployerRequest.objects.filter(
+            pk=request_id, processor=processor, verified_at__isnull=False
+        )
+        .select_related("processor")
+        .first()
+    )
+    if employer_request is None:
+        return None
+    numbers = tuple(
+        sorted(employer_request.tax_numbers.order_by().values_list("number", flat=True))
+    )
+    links = []
+    for link in (
+        EmployerLink.objects.filter(processor=processor, request=employer_request)
+        .prefetch_related("tax_numbers")
+        .order_by("registered_at", "pk")
+    ):
+        problem = link.status in (LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION)
+        step, message = _problem(link.problem_code, link.problem_detail) if problem else ("", "")
+        links.append(
+            LinkDetail(
+                pk=link.pk,
+                employer_name=link.employer_name,
+                kvk_number=link.kvk_number,
+                numbers=tuple(sorted(n.number for n in link.tax_numbers.all())),
+                status=link.status,
+                status_label=link.get_status_display(),
+                step=step,
+                message=message,
+                can_recheck=problem,
+            )
+        )
+    return RequestDetail(request=employer_request, numbers=numbers, links=tuple(links))
 
 
 # The evidence per employer (issue 12) lives in its own module; selectors is where callers look.

@@ -40,3 +40,7 @@ ALL = (
 SEND_REQUEST_WITHDRAWN_MAIL = "employers.tasks.send_request_withdrawn_mail"
 SEND_LINK_ENDED_MAIL = "employers.tasks.send_link_ended_mail"
 ALL = (*ALL, SEND_REQUEST_WITHDRAWN_MAIL, SEND_LINK_ENDED_MAIL)
+# Issue 12, the processor's part: the employer is told of a number problem and of a decline.
+SEND_LINK_EMPLOYER_PROBLEM_MAIL = "employers.tasks.send_link_employer_problem_mail"
+SEND_REQUEST_DECLINED_MAIL = "employers.tasks.send_request_declined_mail"
+ALL += (SEND_LINK_EMPLOYER_PROBLEM_MAIL, SEND_REQUEST_DECLINED_MAIL)

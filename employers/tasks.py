@@ -89,7 +89,11 @@ def send_due_digests() -> int:
 @shared_task(name=task_names.SWEEP_UNSENT_MAILS)
 def sweep_unsent_mails() -> dict[str, int]:
     """Every 20 seconds: mails still due a while after their moment."""
-    return {**sweeps.unsent_mails_enqueue(), **sweeps.ended_mails_enqueue()}
+    return {
+        **sweeps.unsent_mails_enqueue(),
+        **sweeps.ended_mails_enqueue(),
+        **sweeps.employer_notices_enqueue(),
+    }
 
 
 @shared_task(name=task_names.RECHECK_EVERYTHING)
@@ -145,9 +149,25 @@ def send_request_withdrawn_mail(self: Task, request_id: int) -> bool:
         raise _retry_held(self, held) from None
 
 
+@shared_task(name=task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, bind=True, **MAIL_RETRY)
+def send_link_employer_problem_mail(self: Task, link_id: int) -> bool:
+    try:
+        return outbox.link_employer_problem_mail_send(link_id=link_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
 @shared_task(name=task_names.SEND_LINK_ENDED_MAIL, bind=True, **MAIL_RETRY)
 def send_link_ended_mail(self: Task, link_id: int) -> bool:
     try:
         return outbox.link_ended_mail_send(link_id=link_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
+@shared_task(name=task_names.SEND_REQUEST_DECLINED_MAIL, bind=True, **MAIL_RETRY)
+def send_request_declined_mail(self: Task, request_id: int) -> bool:
+    try:
+        return outbox.request_declined_mail_send(request_id=request_id)
     except RowsHeld as held:
         raise _retry_held(self, held) from None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from employers.views import employer, status, werkgevers
+from employers.views import employer, status, werkgever_request, werkgevers
 
 app_name = "employers"
 
@@ -32,5 +32,19 @@ urlpatterns = [
         "account/werkgevers/<int:link_id>/opnieuw/",
         werkgevers.werkgevers_recheck,
         name="werkgevers_recheck",
+    ),
+]
+
+# The processor's view of one request, and declining it (employers/views/werkgever_request.py)
+urlpatterns += [
+    path(
+        "account/werkgevers/aanvraag/<int:request_id>/",
+        werkgever_request.werkgever_request,
+        name="werkgevers_request",
+    ),
+    path(
+        "account/werkgevers/aanvraag/<int:request_id>/weigeren/",
+        werkgever_request.werkgever_decline,
+        name="werkgevers_decline",
     ),
 ]

@@ -37,6 +37,11 @@ class ProblemCode(TextChoices):
     INLOG_MISLUKT = "INLOG_MISLUKT", _("Inlog van de koppeling afgewezen")
     TIJDELIJK_ONBEREIKBAAR = "TIJDELIJK_ONBEREIKBAAR", _("Loket.nl tijdelijk onbereikbaar")
     ONVERWACHT_ANTWOORD = "ONVERWACHT_ANTWOORD", _("Onverwacht antwoord van Loket.nl")
+    # The request's loonheffingennummers against the employer's in Loket.nl (issue 12): a link
+    # is active only when the two sets are equal.
+    ALLEEN_KVK = "ALLEEN_KVK", _("Alleen KvK-nummer komt overeen")
+    NUMMER_ONTBREEKT = "NUMMER_ONTBREEKT", _("Loonheffingennummer niet bij werkgever")
+    NUMMER_EXTRA = "NUMMER_EXTRA", _("Werkgever heeft meer loonheffingennummers")
 
 
 class ManualStep(str):
@@ -85,7 +90,16 @@ _STEPS: dict[ProblemCode, _Step] = {
     ProblemCode.GEEN_WERKGEVERS: _Step(3, "ak-gebruiker"),
     ProblemCode.NIET_ZICHTBAAR: _Step(3, "ak-gebruiker"),
     ProblemCode.INLOG_MISLUKT: _Step(4),
+    ProblemCode.ALLEEN_KVK: _Step(5),
+    ProblemCode.NUMMER_ONTBREEKT: _Step(5),
+    ProblemCode.NUMMER_EXTRA: _Step(5),
 }
+
+NUMBER_CODES = frozenset(
+    {ProblemCode.ALLEEN_KVK, ProblemCode.NUMMER_ONTBREEKT, ProblemCode.NUMMER_EXTRA}
+)
+"""The problems of a request whose loonheffingennummers differ from the employer's in Loket.nl:
+the employer's verified contact is mailed about them too (it acts: a new request)."""
 
 
 def _part_label(part: str) -> str:
@@ -142,6 +156,25 @@ _MESSAGES: dict[ProblemCode, Promise] = {
     ),
     ProblemCode.ONVERWACHT_ANTWOORD: _(
         "Loket.nl gaf een onverwacht antwoord. U hoeft niets te doen: a.s.r. zoekt dit uit."
+    ),
+    ProblemCode.ALLEEN_KVK: _(
+        "De aanvraag hoort alleen via het KvK-nummer bij deze werkgever: geen van de "
+        "loonheffingennummers in de aanvraag ({detail}) staat bij de werkgever in Loket.nl. "
+        "Controleer de werkgever in Loket.nl. Klopt die, dan moet de werkgever een nieuwe "
+        "aanvraag doen met de juiste loonheffingennummers; wij hebben de werkgever gemaild."
+    ),
+    ProblemCode.NUMMER_ONTBREEKT: _(
+        "De aanvraag noemt een loonheffingennummer dat niet bij de werkgever in Loket.nl staat: "
+        "{detail}. Controleer de loonheffingennummers van de werkgever in Loket.nl en kies dan "
+        "Opnieuw controleren. Klopt Loket.nl, dan moet de werkgever een nieuwe aanvraag doen "
+        "met de juiste loonheffingennummers; wij hebben de werkgever gemaild."
+    ),
+    ProblemCode.NUMMER_EXTRA: _(
+        "De werkgever heeft in Loket.nl ook loonheffingennummers die niet in de aanvraag staan: "
+        "{detail}. Een koppeling geldt alleen voor alle loonheffingennummers samen: de werkgever "
+        "moet een nieuwe aanvraag doen die ze allemaal noemt; wij hebben de werkgever gemaild. "
+        "Hoort een nummer niet (meer) bij de werkgever, pas het dan aan in Loket.nl en kies "
+        "Opnieuw controleren."
     ),
 }
 
@@ -216,6 +249,7 @@ def word_authorisation(detail: str) -> str:
 __all__ = [
     "MANUAL_PARTS",
     "MANUAL_STEPS",
+    "NUMBER_CODES",
     "ManualStep",
     "ProblemCode",
     "authorisation_detail",

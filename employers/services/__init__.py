@@ -12,6 +12,7 @@ What lives where (each module imports only modules listed above it):
 - :mod:`.consent`: the employer withdraws its request, or revokes its link (a.s.r. too).
 - :mod:`.outbox`: claim, send, mark: each mail exactly once.
 - :mod:`.sweeps`: the beat's sweeps that hand lost work back to Celery.
+- :mod:`.declines`: the processor declines an employer's request.
 
 Services enqueue tasks by name (:mod:`common.dispatch`, names in :mod:`employers.task_names`),
 never by importing ``employers.tasks``. The public names are re-exported here.
@@ -20,6 +21,7 @@ never by importing ``employers.tasks``. The public names are re-exported here.
 from __future__ import annotations
 
 from employers.services.consent import link_revoke, request_withdraw
+from employers.services.declines import request_decline
 from employers.services.events import DuplicateRequest, ProcessorNotConfirmed
 from employers.services.linking import (
     TASK_CHUNK,
@@ -49,6 +51,7 @@ __all__ = [
     "links_recheck",
     "links_register",
     "recheck_everything_schedule",
+    "request_decline",
     "request_submit",
     "request_verify",
     "request_visibility_check",

@@ -35,7 +35,7 @@ def processor_digest_claim(*, processor_id: int) -> tuple[list[EmployerLink], li
             .filter(
                 processor_id=processor_id,
                 processor_notified_at__isnull=True,
-                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM),
+                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION),
             )
             .order_by("employer_name", "pk")
         )
@@ -43,5 +43,5 @@ def processor_digest_claim(*, processor_id: int) -> tuple[list[EmployerLink], li
             processor_notified_at=timezone.now()
         )
     active = [link for link in links if link.status == LinkStatus.ACTIVE]
-    problem = [link for link in links if link.status == LinkStatus.PROBLEM]
+    problem = [link for link in links if link.status != LinkStatus.ACTIVE]
     return active, problem

@@ -15,7 +15,7 @@ redelivered task decides the chunk again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,7 +41,8 @@ from employers.models import (
 from employers.services.digests import processor_digest_schedule
 from employers.services.events import event
 from locket_client.errors import LoketError
-from locket_client.problems import ProblemCode
+from locket_client.problems import NUMBER_CODES, ProblemCode
+from locket_client.types import Employer
 from onboarding.models import PayrollProcessor
 
 TASK_CHUNK = 200
@@ -104,10 +105,10 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
                 retry = True  # this processor's links stay pending; the others go on
                 continue
             problem: Problem | None = (ProblemCode.INLOG_MISLUKT, error.code)
-            visible: frozenset[str] = frozenset()
+            visible: dict[str, Employer] = {}
         else:
             problem = snapshot_problem(current)
-            visible = current.employer_ids
+            visible = current.by_id()
         ids = list(
             EmployerLink.objects.filter(
                 pk__in=link_ids, processor_id=processor_id, status=LinkStatus.PENDING
@@ -128,37 +129,111 @@ def links_activate(*, link_ids: Sequence[int], trigger: str) -> LinkRunResult:
     )
 
 
+def number_problem(requested: Iterable[str], on_employer: Iterable[str]) -> Problem | None:
+    """Whether a request's loonheffingennummers fit the employer's in Loket.nl: ``None`` when
+    the two sets are equal (the only case a link may be active in), else the precise problem:
+    no number in common (the request was paired on the KvK number alone), a requested number
+    the employer does not have, or numbers of the employer the request does not name."""
+    asked, has = set(requested), set(on_employer)
+    if asked == has:
+        return None
+    if not asked & has:
+        return ProblemCode.ALLEEN_KVK, ", ".join(sorted(asked))[:300]
+    if asked - has:
+        return ProblemCode.NUMMER_ONTBREEKT, ", ".join(sorted(asked - has))[:300]
+    return ProblemCode.NUMMER_EXTRA, ", ".join(sorted(has - asked))[:300]
+
+
+_LINKABLE_REQUEST = (RequestStatus.OPEN, RequestStatus.LINKED)
+_NO_REQUEST = "__no_request__"
+
+
 def _activate_chunk(
     link_ids: list[int],
-    visible: frozenset[str],
+    visible: dict[str, Employer],
     problem: Problem | None,
     trigger: str,
 ) -> tuple[list[int], int, int]:
     """Decide a chunk of one processor's pending links in ONE transaction, a few statements per
-    chunk, not per link. Returns (activated ids, number of problems, number skipped)."""
+    chunk, not per link. Returns (activated ids, number of problems, number skipped).
+
+    A link is active only when its request is still verified and open, Loket.nl shows the
+    employer, and the request names exactly the employer's loonheffingennummers
+    (:func:`number_problem`). A link whose request was declined, withdrawn or ended meanwhile
+    waits for a new request again."""
     with transaction.atomic():
         links = list(
             EmployerLink.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=link_ids, status=LinkStatus.PENDING)
-            .only("pk", "status", "loket_employer_id", "request_id", "processor_id")
+            .only(
+                "pk",
+                "status",
+                "loket_employer_id",
+                "request_id",
+                "processor_id",
+                "problem_code",
+                "problem_detail",
+            )
         )
         if not links:
             return [], 0, len(link_ids)
+        request_ids = {link.request_id for link in links if link.request_id}
+        request_status = dict(
+            EmployerRequest.objects.filter(pk__in=request_ids).values_list("pk", "status")
+        )
+        numbers_of: dict[int, set[str]] = {}
+        for request_id, number in RequestTaxNumber.objects.filter(
+            request_id__in=request_ids
+        ).values_list("request_id", "number"):
+            numbers_of.setdefault(request_id, set()).add(number)
         now = timezone.now()
         outcome: dict[tuple[str, str, str], list[EmployerLink]] = {}
         for link in links:
-            if problem is not None:
+            if request_status.get(link.request_id) not in _LINKABLE_REQUEST:
+                key = (LinkStatus.AWAITING_REQUEST, _NO_REQUEST, "")
+            elif problem is not None:
                 key = (LinkStatus.PROBLEM, problem[0], problem[1][:300])
             elif link.loket_employer_id not in visible:
                 key = (LinkStatus.PROBLEM, ProblemCode.NIET_ZICHTBAAR, "")
             else:
-                key = (LinkStatus.ACTIVE, "", "")
+                employer = visible[link.loket_employer_id]
+                mismatch = number_problem(
+                    numbers_of.get(link.request_id, ()), employer.payroll_tax_numbers
+                )
+                if mismatch is None:
+                    key = (LinkStatus.ACTIVE, "", "")
+                else:
+                    key = (LinkStatus.PROBLEM, mismatch[0], mismatch[1])
             outcome.setdefault(key, []).append(link)
         events = []
         active: list[EmployerLink] = []
+        employer_told: list[int] = []
+        released = 0
         for (status, code, detail), group in outcome.items():
+            ids = [link.pk for link in group]
+            if code == _NO_REQUEST:
+                EmployerLink.objects.filter(pk__in=ids).update(
+                    status=status,
+                    request=None,
+                    problem_code="",
+                    problem_detail="",
+                    link_requested_at=None,
+                    link_claimed_until=None,
+                )
+                events += [
+                    event(
+                        link=link,
+                        from_status=link.status,
+                        to_status=status,
+                        actor_label=trigger,
+                        note="aanvraag niet meer open",
+                    )
+                    for link in group
+                ]
+                released += len(group)
+                continue
             is_active = status == LinkStatus.ACTIVE
-            EmployerLink.objects.filter(pk__in=[link.pk for link in group]).update(
+            EmployerLink.objects.filter(pk__in=ids).update(
                 status=status,
                 problem_code=code,
                 problem_detail=detail,
@@ -174,17 +249,36 @@ def _activate_chunk(
                     from_status=link.status,
                     to_status=status,
                     actor_label=trigger,
-                    note=code,
+                    note=f"{code}: {detail}" if detail and code in NUMBER_CODES else code,
                 )
                 for link in group
             ]
             if is_active:
                 active += group
+            elif code in NUMBER_CODES:
+                # The employer is told once per problem: not again when a re-check finds the
+                # same difference.
+                employer_told += [
+                    link.pk
+                    for link in group
+                    if (link.problem_code, link.problem_detail) != (code, detail)
+                ]
         if active:
             events += _link_requests(active, trigger)
         EmployerEvent.objects.bulk_create(events, batch_size=1000)
+        employer_problems_due(employer_told)
     activated = [link.pk for link in active]
-    return activated, len(links) - len(activated), len(link_ids) - len(links)
+    return activated, len(links) - len(activated) - released, len(link_ids) - len(links)
+
+
+def employer_problems_due(link_ids: Sequence[int]) -> None:
+    """The links' number problems are to be mailed to the employer's verified contact (the
+    outbox: ``employer_problem_mailed_at`` empty; the task after commit, the sweep if lost)."""
+    if not link_ids:
+        return
+    EmployerLink.objects.filter(pk__in=list(link_ids)).update(employer_problem_mailed_at=None)
+    for link_id in link_ids:
+        enqueue_on_commit(task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, link_id)
 
 
 def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEvent]:

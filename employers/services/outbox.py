@@ -12,6 +12,9 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerRequest.withdraw_mailed_at`` empty on a withdrawn, verified request: the processor's
   notice.
 - ``EmployerLink.end_mailed_at`` empty on an ended link: the processor's and a.s.r.'s notice.
+- ``EmployerLink.employer_problem_mailed_at`` empty on a link with a number problem: the
+  employer's verified contact is told what differs and what to do.
+- ``EmployerRequest.decline_mailed_at`` empty on a declined request: the employer is told.
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
 LOCKED``, :func:`common.outbox.hold`) and marks it sent: a task delivered twice, or the sweep's
@@ -35,6 +38,7 @@ from common.outbox import RowsHeld, hold
 from employers import emails
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services.digests import processor_digest_claim
+from locket_client.problems import NUMBER_CODES
 
 
 def request_mails_send(*, request_id: int) -> bool:
@@ -147,5 +151,46 @@ def link_ended_mail_send(*, link_id: int) -> bool:
         emails.send_link_ended(link_id=link_id)
         EmployerLink.objects.filter(pk=link_id).update(
             end_mailed_at=timezone.now(), mail_retry_at=None
+        )
+    return True
+
+
+def link_employer_problem_due() -> QuerySet[EmployerLink]:
+    """Links whose number problem the employer's verified contact was not told yet."""
+    return EmployerLink.objects.filter(
+        status__in=(LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION),
+        problem_code__in=sorted(NUMBER_CODES),
+        request__isnull=False,
+        employer_problem_mailed_at__isnull=True,
+    )
+
+
+def link_employer_problem_mail_send(*, link_id: int) -> bool:
+    """The employer's mail about its link's number problem (what differs, what to do), once."""
+    with transaction.atomic():
+        if not _hold_one(link_employer_problem_due().filter(pk=link_id)):
+            return False
+        emails.send_link_employer_problem(link_id=link_id)
+        EmployerLink.objects.filter(pk=link_id).update(
+            employer_problem_mailed_at=timezone.now(), mail_retry_at=None
+        )
+    return True
+
+
+def request_declined_due() -> QuerySet[EmployerRequest]:
+    """Declined requests whose employer was not told yet."""
+    return EmployerRequest.objects.filter(
+        status=RequestStatus.DECLINED, decided_at__isnull=False, decline_mailed_at__isnull=True
+    )
+
+
+def request_declined_mail_send(*, request_id: int) -> bool:
+    """The employer's mail that its processor declined the request, with the reason, once."""
+    with transaction.atomic():
+        if not _hold_one(request_declined_due().filter(pk=request_id)):
+            return False
+        emails.send_request_declined(request_id=request_id)
+        EmployerRequest.objects.filter(pk=request_id).update(
+            decline_mailed_at=timezone.now(), mail_retry_at=None
         )
     return True

@@ -12,12 +12,17 @@ from django.utils import timezone
 from common.dispatch import enqueue
 from employers import task_names
 from employers.loket_snapshot import snapshot, snapshot_problem
-from employers.models import EmployerEvent, EmployerLink, LinkStatus
+from employers.models import EmployerEvent, EmployerLink, LinkStatus, RequestTaxNumber
+from employers.services.digests import processor_digest_schedule
 from employers.services.events import event
+from employers.services.linking import employer_problems_due, number_problem
 from locket_client.errors import LoketError
-from locket_client.problems import ProblemCode
+from locket_client.problems import NUMBER_CODES, ProblemCode
 from onboarding import task_names as onboarding_task_names
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
+
+VISIBLE_NOTE = "werkgever zichtbaar in Loket.nl"
+"""The note of a re-check that found the link's employer visible (a problem's note is its code)."""
 
 CALLS_PER_PROCESSOR = 4
 """Loket.nl calls a processor's daily re-check costs (credentials twice, links twice)."""
@@ -50,15 +55,13 @@ def recheck_everything_schedule(*, after_pk: int = 0) -> int:
     return min(len(ids), fits)
 
 
-VISIBLE_NOTE = "werkgever zichtbaar in Loket.nl"
-"""The note of a re-check that found the link's employer visible (a problem's note is its code)."""
-
-
 def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
-    """Daily: every active link must still be visible, else it needs attention (flagged, never
-    deleted); a flagged link that is visible again is active again. Returns how many changed,
-    or ``None`` when Loket.nl could not be asked (then nothing is marked, and nothing recorded:
-    no check happened).
+    """Daily: every active link must still be visible, and its request must still name exactly
+    the employer's loonheffingennummers in Loket.nl (they may have changed there), else it needs
+    attention (flagged with the precise problem, never deleted); a flagged link that is fine
+    again is active again. The processor hears of a new problem in its digest, the employer's
+    verified contact of a number problem by mail. Returns how many changed, or ``None`` when
+    Loket.nl could not be asked (then nothing is marked, and nothing recorded: no check happened).
 
     Every link checked gets an :class:`~employers.models.EmployerEvent` with the outcome, also
     when nothing changed (``from_status == to_status``): the evidence per employer lists every
@@ -68,8 +71,7 @@ def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
     except LoketError:
         return None  # down, or the processor's login fails: the processor re-check flags that
     problem = snapshot_problem(current)
-    code, detail = problem or (ProblemCode.NIET_ZICHTBAAR, "")
-    visible = current.employer_ids
+    visible = current.by_id()
     changed = 0
     with transaction.atomic():
         links = list(
@@ -78,35 +80,68 @@ def links_recheck(*, processor: PayrollProcessor, trigger: str) -> int | None:
                 processor=processor,
                 status__in=(LinkStatus.ACTIVE, LinkStatus.NEEDS_ATTENTION),
             )
-            .only("pk", "status", "loket_employer_id")
+            .only(
+                "pk", "status", "loket_employer_id", "request_id", "problem_code", "problem_detail"
+            )
         )
+        numbers_of: dict[int, set[str]] = {}
+        for request_id, number in RequestTaxNumber.objects.filter(
+            request_id__in={link.request_id for link in links if link.request_id}
+        ).values_list("request_id", "number"):
+            numbers_of.setdefault(request_id, set()).add(number)
         now = timezone.now()
         events = []
-        outcome: dict[str, list[int]] = {LinkStatus.ACTIVE: [], LinkStatus.NEEDS_ATTENTION: []}
+        flips: dict[tuple[str, str, str], list[int]] = {}
+        unchanged: list[int] = []
+        employer_told: list[int] = []
         for link in links:
-            ok = problem is None and link.loket_employer_id in visible
-            target = LinkStatus.ACTIVE if ok else LinkStatus.NEEDS_ATTENTION
-            outcome[target].append(link.pk)
-            changed += link.status != target
+            if problem is not None:
+                code, detail = problem[0], problem[1][:300]
+            elif link.loket_employer_id not in visible:
+                code, detail = ProblemCode.NIET_ZICHTBAAR, ""
+            else:
+                employer = visible[link.loket_employer_id]
+                code, detail = number_problem(
+                    numbers_of.get(link.request_id, ()), employer.payroll_tax_numbers
+                ) or ("", "")
+            target = LinkStatus.NEEDS_ATTENTION if code else LinkStatus.ACTIVE
+            # Every check is evidence, also when nothing changed.
             events.append(
                 event(
                     link=link,
                     from_status=link.status,
                     to_status=target,
                     actor_label=trigger,
-                    note=VISIBLE_NOTE if ok else code,
+                    note=(
+                        (f"{code}: {detail}" if detail and code in NUMBER_CODES else code)
+                        or VISIBLE_NOTE
+                    ),
                 )
             )
-        for target, ids in outcome.items():
-            if ids:
-                active = target == LinkStatus.ACTIVE
-                EmployerLink.objects.filter(pk__in=ids).update(
-                    status=target,
-                    problem_code="" if active else code,
-                    problem_detail="" if active else detail[:300],
-                    checked_at=now,
-                )
+            same = (link.status, link.problem_code, link.problem_detail) == (target, code, detail)
+            if same or link.status == target == LinkStatus.ACTIVE:
+                unchanged.append(link.pk)  # (active, with a problem code of old: nothing to tell)
+                continue
+            flips.setdefault((target, code, detail), []).append(link.pk)
+            if code in NUMBER_CODES:
+                employer_told.append(link.pk)
+        if unchanged:
+            EmployerLink.objects.filter(pk__in=unchanged).update(checked_at=now)
+        for (target, code, detail), ids in flips.items():
+            active = target == LinkStatus.ACTIVE
+            EmployerLink.objects.filter(pk__in=ids).update(
+                status=target,
+                problem_code=code,
+                problem_detail=detail,
+                checked_at=now,
+                # A new problem goes into the processor's next digest.
+                **({} if active else {"processor_notified_at": None}),
+            )
+            changed += len(ids)
         for row in events:
             row.at = now
         EmployerEvent.objects.bulk_create(events, batch_size=2000)
+        employer_problems_due(employer_told)
+        if flips and any(target != LinkStatus.ACTIVE for target, _c, _d in flips):
+            processor_digest_schedule(processor.pk)
     return changed

@@ -25,6 +25,7 @@ from common.outbox import REARM as MAIL_REARM
 from employers import task_names
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
 from employers.services.linking import TASK_CHUNK
+from employers.services.outbox import link_employer_problem_due, request_declined_due
 
 GRACE = dt.timedelta(seconds=30)
 """How long a task handed to Celery after commit may take to start before the sweep resends it."""
@@ -106,7 +107,7 @@ def due_digests_enqueue() -> int:
     processor_ids = sorted(
         set(
             EmployerLink.objects.filter(
-                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM),
+                status__in=(LinkStatus.ACTIVE, LinkStatus.PROBLEM, LinkStatus.NEEDS_ATTENTION),
                 processor_notified_at__isnull=True,
             )
             .order_by()
@@ -212,3 +213,37 @@ def ended_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, i
         links_due.update(mail_retry_at=None)
         raise
     return {"withdrawn_mails": len(withdrawn), "ended_mails": len(ended)}
+
+
+def employer_notices_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, int]:
+    """The employer's mails of the processor's side (issue 12) still due a while after their
+    moment: a link's number problem, a declined request. As :func:`unsent_mails_enqueue`."""
+    now = timezone.now()
+    before = now - older_than
+    ready = Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
+    problems = list(
+        link_employer_problem_due()
+        .filter(ready, checked_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    declined = list(
+        request_declined_due()
+        .filter(ready, decided_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    links_due = EmployerLink.objects.filter(pk__in=problems)
+    requests_due = EmployerRequest.objects.filter(pk__in=declined)
+    links_due.update(mail_retry_at=now + MAIL_REARM)
+    requests_due.update(mail_retry_at=now + MAIL_REARM)
+    try:
+        for link_id in problems:
+            enqueue(task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, link_id)
+        for request_id in declined:
+            enqueue(task_names.SEND_REQUEST_DECLINED_MAIL, request_id)
+    except Exception:
+        links_due.update(mail_retry_at=None)
+        requests_due.update(mail_retry_at=None)
+        raise
+    return {"employer_problem_mails": len(problems), "declined_mails": len(declined)}

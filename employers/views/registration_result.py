@@ -31,7 +31,9 @@ def _count(n: int) -> str:
     return number_format(n, force_grouping=True)
 
 
-def remember(request: HttpRequest, result: services.RegisterResult) -> None:
+def remember(
+    request: HttpRequest, result: services.RegisterResult, *, skipped: dict[str, int] | None = None
+) -> None:
     """Keep what the registration did for the page after the redirect, which says what became of
     the new links when it renders (:func:`message`): by then the linking task may
     have run, and the message must not say "wordt gekoppeld" beside a row that says "Gekoppeld"."""
@@ -40,6 +42,7 @@ def remember(request: HttpRequest, result: services.RegisterResult) -> None:
         "created": result.created,
         "already": result.already,
         "unknown": result.unknown,
+        "skipped": dict(skipped or {}),
     }
 
 
@@ -135,4 +138,32 @@ def message(processor: PayrollProcessor, remembered: dict) -> str:
             )
             % {"count": _count(unknown)}
         )
+    skipped = remembered.get("skipped")
+    parts += skipped_parts(skipped if isinstance(skipped, dict) else {})
     return " ".join(parts)
+
+
+def skipped_parts(skipped: dict[str, int], *, done: bool = True) -> list[str]:
+    """What "Alles aanmelden" skipped (``done``) or will skip, per reason
+    (:class:`employers.selectors.SkipReason`), and that each can still be registered alone."""
+    parts = []
+    for reason, label in selectors.SkipReason.choices:
+        count = int(skipped.get(reason) or 0)
+        if not count:
+            continue
+        if done:
+            text = ngettext(
+                "%(count)s werkgever is niet aangemeld: %(reason)s.",
+                "%(count)s werkgevers zijn niet aangemeld: %(reason)s.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "%(count)s werkgever slaan we over: %(reason)s.",
+                "%(count)s werkgevers slaan we over: %(reason)s.",
+                count,
+            )
+        parts.append(text % {"count": _count(count), "reason": label})
+    if parts:
+        parts.append(_("U kunt zo'n werkgever wel los aanmelden: selecteer hem in de tabel."))
+    return parts

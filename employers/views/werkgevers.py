@@ -216,9 +216,10 @@ def _confirm_all(
     rows: list[selectors.Row],
     employer_ids: list[str],
     changed: bool,
+    skipped: dict[str, int],
 ) -> HttpResponse:
     """The confirmation step of "select everything that matches and register": what will happen,
-    to how many employers, with a way back that changes nothing."""
+    to how many employers, which it skips and why, with a way back that changes nothing."""
     wanted = set(employer_ids)
     with_request = sum(
         1 for row in rows if row.employer_id in wanted and row.state == selectors.RowState.REQUESTED
@@ -233,6 +234,7 @@ def _confirm_all(
             "with_request": with_request,
             "without_request": len(employer_ids) - with_request,
             "changed": changed,
+            "skipped": registration_result.skipped_parts(skipped, done=False),
             "back_url": filters.url(),
         },
     )
@@ -262,7 +264,8 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
                 state_filter=filters.state or None,
                 query=filters.query,
             )
-            employer_ids = selectors.registrable_employer_ids(rows)
+            bulk = selectors.bulk_registration(processor=processor, rows=rows, current=current)
+        employer_ids, skipped = bulk.employer_ids, bulk.skipped
         confirmed = request.POST.get(CONFIRMED_PARAMETER, "")
         if employer_ids and (
             request.POST.get(CONFIRM_PARAMETER) != "1" or confirmed != str(len(employer_ids))
@@ -275,11 +278,13 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
                 rows=rows,
                 employer_ids=employer_ids,
                 changed=request.POST.get(CONFIRM_PARAMETER) == "1",
+                skipped=skipped,
             )
     else:
-        employer_ids = _employer_ids(request)
+        employer_ids, skipped = _employer_ids(request), {}
     if not employer_ids:
-        messages.warning(request, _("Er is geen werkgever gekozen om aan te melden."))
+        parts = [_("Er is geen werkgever gekozen om aan te melden.")]
+        messages.warning(request, " ".join(parts + registration_result.skipped_parts(skipped)))
         return back
     try:
         result = services.links_register(
@@ -288,7 +293,7 @@ def werkgevers_register(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return back
-    registration_result.remember(request, result)
+    registration_result.remember(request, result, skipped=skipped)
     return back
 
 

@@ -157,6 +157,7 @@ class Data:
     failed_token: str
     confirmed_token: str
     activation_path: str
+    request_id: int = 0  # a verified request to the active processor (its detail page)
 
 
 def _data() -> Data:
@@ -187,7 +188,23 @@ def _data() -> Data:
     to_activate.save(update_fields=["user"])
     uid = urlsafe_base64_encode(force_bytes(to_activate.user.pk))
     token = default_token_generator.make_token(to_activate.user)
+    from employers import services as employer_services
+    from employers.models import VerificationMethod
+
+    submitted = employer_services.request_submit(
+        company_name="Zorggroep Tilburg",
+        kvk_number="34567890",
+        tax_numbers=["177756184L01"],
+        contact_name="Els Tilburg",
+        contact_email="els@zorggroep.example",
+        contact_phone="013-1234567",
+        processor=active,
+    )
+    employer_services.request_verify(
+        request_id=submitted.pk, method=VerificationMethod.REVIEW, actor_label="test"
+    )
     return Data(
+        request_id=submitted.pk,
         active_email=active.email,
         active_password=password,
         active_name=active.company_name,
@@ -273,6 +290,11 @@ def _processor_pages(walk: Walk, data: Data) -> None:
     walk.submit("form[action$='/werkgevers/aanmelden/']")
     walk.check("Werkgevers after registering an employer")
     walk.open("Werkgevers: search", "/account/werkgevers/?q=Bakkerij")
+
+    walk.open("Werkgevers: a request's details", f"/account/werkgevers/aanvraag/{data.request_id}/")
+    page.check("input[name=choice][value=other]")
+    walk.submit("form[action$='/weigeren/']")
+    walk.check("Werkgevers: declining without the reason written")
 
 
 def _employer_status_pages(walk: Walk, data: Data) -> None:

@@ -192,6 +192,21 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
             **ended,
             "admin_url": "https://portaal.example/beheer/2/",
         },
+        "employers/emails/link_employer_problem": {
+            "employer_request": employer_request,
+            "processor_name": "Acme Payroll Ltd",
+            "code": "NUMMER_EXTRA",
+            "numbers": "173718528L02",
+            "status_url": "https://portaal.example/salariskoppeling/status/t/",
+            "form_url": "https://portaal.example/salariskoppeling/aanvragen/",
+        },
+        "employers/emails/request_declined": {
+            "employer_request": employer_request,
+            "processor_name": "Acme Payroll Ltd",
+            "reason": "Not a client of ours",
+            "status_url": "https://portaal.example/salariskoppeling/status/t/",
+            "form_url": "https://portaal.example/salariskoppeling/aanvragen/",
+        },
     }
 
 

@@ -313,7 +313,7 @@ def test_links_no_longer_active_get_no_mail():
 
     recipients = [m.to[0] for m in mail.outbox]
     assert "contact0@werkgever.example" not in recipients
-    assert len(recipients) == 2 + 1
+    assert len([r for r in recipients if r != processor.email]) == 2
 
     mail.outbox.clear()
     _mail_links([links[0]])

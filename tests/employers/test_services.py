@@ -53,20 +53,27 @@ def test_register_then_request_ends_linked(processor, django_capture_on_commit_c
     assert EmployerLink.objects.get().status == LinkStatus.AWAITING_REQUEST
 
     _request(
-        processor, django_capture_on_commit_callbacks, numbers=["173718528L02"], kvk="23456789"
+        processor,
+        django_capture_on_commit_callbacks,
+        numbers=["173718528L02", "173718528L01"],
+        kvk="23456789",
     )
 
     assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
 
 
-def test_a_request_matches_by_kvk_when_no_number_matches(
+def test_a_request_paired_by_kvk_alone_is_a_problem_never_a_link(
     processor, django_capture_on_commit_callbacks
 ):
     _register(processor, django_capture_on_commit_callbacks, [E1])
 
-    _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
+    request = _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
 
-    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+    link = EmployerLink.objects.get()
+    request.refresh_from_db()
+    assert link.request == request  # paired on the KvK number, so the processor sees it
+    assert (link.status, link.problem_code) == (LinkStatus.PROBLEM, "ALLEEN_KVK")
+    assert request.status == RequestStatus.OPEN
 
 
 def _with_sibling_of_e1(processor) -> tuple[LoketSnapshot, Employer]:
@@ -117,7 +124,7 @@ def test_a_request_after_the_registrations_goes_only_to_the_employer_whose_numbe
     assert (kept_apart.status, kept_apart.request) == (LinkStatus.AWAITING_REQUEST, None)
 
 
-def test_a_registration_finds_the_request_by_kvk_when_no_number_matches(
+def test_a_registration_finds_the_request_by_kvk_when_no_number_matches_but_does_not_link(
     processor, django_capture_on_commit_callbacks
 ):
     request = _request(processor, django_capture_on_commit_callbacks, numbers=["123456782L01"])
@@ -125,8 +132,9 @@ def test_a_registration_finds_the_request_by_kvk_when_no_number_matches(
     result = _register(processor, django_capture_on_commit_callbacks, [E1, E2])
 
     assert (result.created, result.pending) == (2, 1)
-    linked = EmployerLink.objects.get(loket_employer_id=E1)
-    assert (linked.status, linked.request) == (LinkStatus.ACTIVE, request)
+    paired = EmployerLink.objects.get(loket_employer_id=E1)
+    assert (paired.status, paired.request) == (LinkStatus.PROBLEM, request)
+    assert (paired.problem_code, paired.problem_detail) == ("ALLEEN_KVK", "123456782L01")
     waiting = EmployerLink.objects.get(loket_employer_id=E2)
     assert (waiting.status, waiting.request) == (LinkStatus.AWAITING_REQUEST, None)
 
@@ -246,7 +254,7 @@ def test_a_link_problem_is_mailed_to_the_processor_with_the_step(
     assert "stap 3" in digest.body
 
 
-def test_two_open_requests_for_one_employer_are_both_linked(
+def test_two_requests_each_naming_one_of_an_employers_numbers_do_not_link_it(
     processor, django_capture_on_commit_callbacks
 ):
     first = _request(
@@ -259,5 +267,11 @@ def test_two_open_requests_for_one_employer_are_both_linked(
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (first.status, second.status) == (RequestStatus.LINKED, RequestStatus.LINKED)
-    assert EmployerLink.objects.get().status == LinkStatus.ACTIVE
+    link = EmployerLink.objects.get()
+    assert (first.status, second.status) == (RequestStatus.OPEN, RequestStatus.OPEN)
+    assert (link.status, link.request, link.problem_code) == (
+        LinkStatus.PROBLEM,
+        first,
+        "NUMMER_EXTRA",
+    )
+    assert link.problem_detail == "173718528L02"

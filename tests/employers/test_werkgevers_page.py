@@ -55,7 +55,7 @@ def _request(processor, capture, number=E1_NUMBER, kvk="12345678", name="Bakkeri
         return submit_verified(
             company_name=name,
             kvk_number=kvk,
-            tax_numbers=[number],
+            tax_numbers=[number] if isinstance(number, str) else number,
             contact_name="Jan van Dijk",
             contact_email="jan@bakkerij.example",
             processor=processor,
@@ -210,7 +210,7 @@ def test_registering_before_the_request_shows_registered_then_linked(
     _request(
         owner,
         django_capture_on_commit_callbacks,
-        number="173718528L02",
+        number=["173718528L02", "173718528L01"],
         kvk="23456789",
         name="De Vries",
     )

@@ -46,7 +46,7 @@ from tests.workers import (
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 E1_NUMBER, E1_KVK = "144068989L01", "12345678"
-E2_NUMBER, E2_KVK = "173718528L02", "23456789"
+E2_NUMBER, E2_KVK = ("173718528L01", "173718528L02"), "23456789"  # E2 has two
 E4_NUMBER, E4_KVK = "211946217L01", "45678901"  # E4 exists in Loket.nl, outside ws-benefits' team
 
 # Dedicated workers of the SIGKILL tests: the smallest visibility timeout the settings allow, and a
@@ -76,12 +76,12 @@ def _fresh_state(loket_settings):
 
 
 def _request(
-    processor: PayrollProcessor, *, number: str = E1_NUMBER, kvk: str = E1_KVK
+    processor: PayrollProcessor, *, number: str | tuple[str, ...] = E1_NUMBER, kvk: str = E1_KVK
 ) -> EmployerRequest:
     return submit_verified(
         company_name="Bakkerij Van Dijk B.V.",
         kvk_number=kvk,
-        tax_numbers=[number],
+        tax_numbers=[number] if isinstance(number, str) else number,
         contact_name="Jan van Dijk",
         contact_email="jan@bakkerij.example",
         processor=processor,

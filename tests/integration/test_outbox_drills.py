@@ -346,17 +346,17 @@ def test_link_active_mails_go_out_for_the_free_links_and_after_release_for_the_h
     two free ones are mailed at once, the held one a few seconds after it is free, each once."""
     processor = make_processor()
     contacts = [_unique(f"active-{n}") for n in range(3)]
-    employers = [  # E1-E3 of ws-benefits: (id, KvK number, a loonheffingennummer)
-        (E1, "12345678", "144068989L01"),
-        (E2, "23456789", "173718528L01"),
-        (E3, "34567890", "177756184L01"),
+    employers = [  # E1-E3 of ws-benefits: (id, KvK number, its loonheffingennummers)
+        (E1, "12345678", ("144068989L01",)),
+        (E2, "23456789", ("173718528L01", "173718528L02")),
+        (E3, "34567890", ("177756184L01",)),
     ]
     with _queue_lost_on_restart(integration_services, celery_worker_process):
-        for (_id, kvk, number), contact in zip(employers, contacts, strict=True):
+        for (_id, kvk, numbers), contact in zip(employers, contacts, strict=True):
             submit_verified(
                 company_name=f"Werkgever {kvk}",
                 kvk_number=kvk,
-                tax_numbers=[number],
+                tax_numbers=numbers,
                 contact_name="Contact",
                 contact_email=contact,
                 processor=processor,
