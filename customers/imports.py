@@ -322,7 +322,7 @@ def _parse(cells: list[str], line: int) -> _Row | str:
         )
     if not name:
         problems.append(_("De naam ontbreekt."))
-    elif forbidden_character(name):
+    elif not _single_line(name):
         problems.append(
             _("De naam bevat een regeleinde of een onzichtbaar teken (bijvoorbeeld een tab).")
         )
@@ -344,8 +344,14 @@ def _parse(cells: list[str], line: int) -> _Row | str:
     return _Row(line=line, kvk=kvk, name=name, policy=policy, email=email)
 
 
+def _single_line(value: str) -> bool:
+    """``common.text``'s rule, with a fast path: a printable text holds no control, format or
+    separator character and no noncharacter, so it is fine as it is."""
+    return value.isprintable() or forbidden_character(value) is None
+
+
 def _valid_email(email: str) -> bool:
-    if len(email) > EMAIL_MAX or forbidden_character(email):
+    if len(email) > EMAIL_MAX or not _single_line(email):
         return False
     try:
         _email_validator(email)
@@ -361,6 +367,19 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _select_in(sql: str, values: list[str]) -> list[tuple[Any, ...]]:
+    """Run ``sql``, which ends in ``<column>``, for the rows whose column is one of ``values``:
+    ``= ANY(array)`` on PostgreSQL (one parameter, whatever the batch size), ``IN (...)``
+    elsewhere. Only placeholders are put into the SQL, never values."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{sql} = ANY(%s)", [values])
+        else:
+            placeholders = ", ".join(["%s"] * len(values))
+            cursor.execute(f"{sql} IN ({placeholders})", values)
+        return cursor.fetchall()
 
 
 class _SeenTables:
@@ -388,29 +407,33 @@ class _SeenTables:
             cursor.execute("DROP TABLE customers_import_policies")
             cursor.execute("DROP TABLE customers_import_customers")
 
-    @staticmethod
-    def _select(sql: str, values: list[str]) -> list[tuple[Any, ...]]:
-        """``sql`` ends in ``IN``: the placeholders of ``values`` follow (never the values)."""
-        placeholders = ", ".join(["%s"] * len(values))
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} ({placeholders})", values)
-            return cursor.fetchall()
-
     def policy_lines(self, numbers: list[str]) -> dict[str, int]:
-        rows = self._select(
-            "SELECT number, line FROM customers_import_policies WHERE number IN", numbers
+        return dict(
+            _select_in("SELECT number, line FROM customers_import_policies WHERE number", numbers)
         )
-        return dict(rows)
 
     def customer_names(self, kvks: list[str]) -> dict[str, tuple[str, int]]:
-        rows = self._select(
-            "SELECT kvk, name, line FROM customers_import_customers WHERE kvk IN", kvks
-        )
+        rows = _select_in("SELECT kvk, name, line FROM customers_import_customers WHERE kvk", kvks)
         return {kvk: (name, line) for kvk, name, line in rows}
 
     @staticmethod
     def add(policies: list[tuple[str, int]], customers: list[tuple[str, str, int]]) -> None:
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One statement per table and batch: the columns as arrays.
+                if policies:
+                    cursor.execute(
+                        "INSERT INTO customers_import_policies (number, line) "
+                        "SELECT * FROM unnest(%s::varchar[], %s::integer[])",
+                        [list(column) for column in zip(*policies, strict=True)],
+                    )
+                if customers:
+                    cursor.execute(
+                        "INSERT INTO customers_import_customers (kvk, name, line) "
+                        "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::integer[])",
+                        [list(column) for column in zip(*customers, strict=True)],
+                    )
+                return
             if policies:
                 cursor.executemany(
                     "INSERT INTO customers_import_policies (number, line) VALUES (%s, %s)",
@@ -471,36 +494,38 @@ def _write(batch: list[_Row], report: ImportReport, seen: _SeenTables) -> None:
     now = timezone.now()
 
     # Customers: one query for those the batch names, then insert or rename.
-    names = {}
+    names: dict[str, tuple[str, int]] = {}
     for row in rows:
         names.setdefault(row.kvk, (row.name, row.line))
-    existing = {
-        customer.kvk_number: customer
-        for customer in Customer.objects.filter(kvk_number__in=list(names)).only(
-            "pk", "kvk_number", "name"
-        )
-    }
-    touched_by: set[int] = set()  # the line that added or renamed a customer
+    customer_ids: dict[str, int] = {}
+    current_names: dict[str, str] = {}
+    for kvk, pk, name in _select_in(
+        "SELECT kvk_number, id, name FROM customers_customer WHERE kvk_number",
+        list(names),
+    ):
+        customer_ids[kvk] = pk
+        current_names[kvk] = name
+    touched_by: set[int] = set()  # the lines that added or renamed a customer
     new_customers = []
     renamed = []
     for kvk, (name, line) in names.items():
-        customer = existing.get(kvk)
-        if customer is None:
+        if kvk not in customer_ids:
             new_customers.append(Customer(kvk_number=kvk, name=name, updated_at=now))
             touched_by.add(line)
-        elif customer.name != name:
-            customer.name = name
-            customer.updated_at = now
-            renamed.append(customer)
+        elif current_names[kvk] != name:
+            renamed.append(Customer(pk=customer_ids[kvk], name=name, updated_at=now))
             touched_by.add(line)
     if new_customers:
         Customer.objects.bulk_create(new_customers)
-        existing.update(
-            (customer.kvk_number, customer)
-            for customer in Customer.objects.filter(
-                kvk_number__in=[customer.kvk_number for customer in new_customers]
-            ).only("pk", "kvk_number", "name")
-        )
+        if all(customer.pk for customer in new_customers):
+            customer_ids.update((c.kvk_number, c.pk) for c in new_customers)
+        else:  # a database that does not return the new ids
+            customer_ids.update(
+                _select_in(
+                    "SELECT kvk_number, id FROM customers_customer WHERE kvk_number",
+                    [customer.kvk_number for customer in new_customers],
+                )
+            )
     if renamed:
         Customer.objects.bulk_update(renamed, ["name", "updated_at"])
     report.customers_added += len(new_customers)
@@ -508,15 +533,16 @@ def _write(batch: list[_Row], report: ImportReport, seen: _SeenTables) -> None:
 
     # Policies: one query for those the batch names, then insert or update.
     policies = {
-        policy.number: policy
-        for policy in Policy.objects.filter(number__in=[row.policy for row in rows]).only(
-            "pk", "number", "customer_id", "contact_email"
+        number: (pk, customer_id, email)
+        for number, pk, customer_id, email in _select_in(
+            "SELECT number, id, customer_id, contact_email FROM customers_policy WHERE number",
+            [row.policy for row in rows],
         )
     }
     new_policies = []
     changed = []
     for row in rows:
-        customer_id = existing[row.kvk].pk
+        customer_id = customer_ids[row.kvk]
         policy = policies.get(row.policy)
         if policy is None:
             new_policies.append(
@@ -528,11 +554,12 @@ def _write(batch: list[_Row], report: ImportReport, seen: _SeenTables) -> None:
                 )
             )
             report.added += 1
-        elif policy.customer_id != customer_id or policy.contact_email != row.email:
-            policy.customer_id = customer_id
-            policy.contact_email = row.email
-            policy.updated_at = now
-            changed.append(policy)
+        elif policy[1:] != (customer_id, row.email):
+            changed.append(
+                Policy(
+                    pk=policy[0], customer_id=customer_id, contact_email=row.email, updated_at=now
+                )
+            )
             report.changed += 1
         elif row.line in touched_by:
             report.changed += 1  # its customer's name changed with it
