@@ -11,8 +11,9 @@ nothing; the report says why, with line numbers.
 
 Streamed: the file is read a line at a time (``readline`` with a limit, so neither a file without
 line breaks nor a huge file is ever held whole) and written in batches of :data:`BATCH_SIZE` rows,
-each with one query for the customers and one for the policies it names, and a bulk insert or
-update of what is new or changed. A re-import of the same file writes nothing. Duplicates across
+each with one query for the customers and one for the policies it names, and one insert or update
+per table of what is new or changed (on PostgreSQL on the columns as arrays, elsewhere through
+the ORM's bulk methods). A re-import of the same file writes nothing. Duplicates across
 the whole file are found in a temporary table of the policy numbers (and KvK numbers) seen so
 far, in the database, not in Python: memory stays flat however long the file.
 """
@@ -516,18 +517,9 @@ def _write(batch: list[_Row], report: ImportReport, seen: _SeenTables) -> None:
             renamed.append(Customer(pk=customer_ids[kvk], name=name, updated_at=now))
             touched_by.add(line)
     if new_customers:
-        Customer.objects.bulk_create(new_customers)
-        if all(customer.pk for customer in new_customers):
-            customer_ids.update((c.kvk_number, c.pk) for c in new_customers)
-        else:  # a database that does not return the new ids
-            customer_ids.update(
-                _select_in(
-                    "SELECT kvk_number, id FROM customers_customer WHERE kvk_number",
-                    [customer.kvk_number for customer in new_customers],
-                )
-            )
+        customer_ids.update(_insert_customers(new_customers))
     if renamed:
-        Customer.objects.bulk_update(renamed, ["name", "updated_at"])
+        _update_customers(renamed)
     report.customers_added += len(new_customers)
     report.customers_changed += len(renamed)
 
@@ -566,6 +558,94 @@ def _write(batch: list[_Row], report: ImportReport, seen: _SeenTables) -> None:
         else:
             report.unchanged += 1
     if new_policies:
-        Policy.objects.bulk_create(new_policies)
+        _insert_policies(new_policies)
     if changed:
-        Policy.objects.bulk_update(changed, ["customer", "contact_email", "updated_at"])
+        _update_policies(changed)
+
+
+# On PostgreSQL, each batch's inserts and updates are one statement per table on the columns as
+# arrays (``unnest``): a third of the time of ``bulk_create`` (which builds a model's worth of
+# field preparation per row) and far less than ``bulk_update``'s CASE per row; elsewhere the ORM.
+
+
+def _insert_customers(customers: list[Customer]) -> dict[str, int]:
+    """Insert ``customers``; their ids by KvK number."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO customers_customer (kvk_number, name, updated_at) "
+                "SELECT kvk, name, %s FROM unnest(%s::varchar[], %s::varchar[]) AS v(kvk, name) "
+                "RETURNING kvk_number, id",
+                [
+                    customers[0].updated_at,
+                    [customer.kvk_number for customer in customers],
+                    [customer.name for customer in customers],
+                ],
+            )
+            return dict(cursor.fetchall())
+    Customer.objects.bulk_create(customers)
+    if all(customer.pk for customer in customers):
+        return {customer.kvk_number: customer.pk for customer in customers}
+    return dict(  # a database that does not return the new ids
+        _select_in(
+            "SELECT kvk_number, id FROM customers_customer WHERE kvk_number",
+            [customer.kvk_number for customer in customers],
+        )
+    )
+
+
+def _insert_policies(policies: list[Policy]) -> None:
+    """Insert ``policies``."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO customers_policy (number, customer_id, contact_email, updated_at) "
+                "SELECT number, customer_id, email, %s "
+                "FROM unnest(%s::varchar[], %s::bigint[], %s::varchar[]) "
+                "AS v(number, customer_id, email)",
+                [
+                    policies[0].updated_at,
+                    [policy.number for policy in policies],
+                    [policy.customer_id for policy in policies],
+                    [policy.contact_email for policy in policies],
+                ],
+            )
+        return
+    Policy.objects.bulk_create(policies)
+
+
+def _update_customers(customers: list[Customer]) -> None:
+    """Set the new name (and ``updated_at``) of ``customers`` (instances with pk, name)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE customers_customer AS c SET name = v.name, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, name) WHERE c.id = v.id",
+                [
+                    customers[0].updated_at,
+                    [customer.pk for customer in customers],
+                    [customer.name for customer in customers],
+                ],
+            )
+        return
+    Customer.objects.bulk_update(customers, ["name", "updated_at"])
+
+
+def _update_policies(policies: list[Policy]) -> None:
+    """Set the new customer and contact address (and ``updated_at``) of ``policies``."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE customers_policy AS p SET customer_id = v.customer_id, "
+                "contact_email = v.email, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[]) "
+                "AS v(id, customer_id, email) WHERE p.id = v.id",
+                [
+                    policies[0].updated_at,
+                    [policy.pk for policy in policies],
+                    [policy.customer_id for policy in policies],
+                    [policy.contact_email for policy in policies],
+                ],
+            )
+        return
+    Policy.objects.bulk_update(policies, ["customer", "contact_email", "updated_at"])

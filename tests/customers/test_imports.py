@@ -108,6 +108,20 @@ def test_changed_addresses_names_and_owners_count_as_changed_the_rest_unchanged(
     assert Policy.objects.get(number="ASR-100012").customer.kvk_number == "34567890"
 
 
+def test_a_reimport_with_every_address_and_name_changed_updates_every_batch():
+    rows = _rows(BATCH_SIZE + 300)
+    _import(*rows)
+    changed = [row.replace("@klant", "@nieuw").replace(";Klant ", ";Firma ") for row in rows]
+
+    report = _import(*changed)
+
+    assert (report.added, report.changed, report.unchanged) == (0, len(rows), 0)
+    assert report.customers_changed == len(rows) // 2
+    assert not Policy.objects.filter(contact_email__contains="@klant").exists()
+    assert not Customer.objects.filter(name__startswith="Klant ").exists()
+    assert _import(*changed).unchanged == len(rows)
+
+
 def test_policies_missing_from_the_file_stay_in_the_register(register_rows):
     _import(*register_rows)
 
