@@ -81,6 +81,16 @@ def test_an_upload_imports_the_file_and_shows_the_report(importer, register_rows
     assert '<td id="report-unchanged">3</td>' in again
 
 
+def test_an_upload_kept_on_disk_is_read_as_well(importer, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # larger uploads go to a temporary file
+    rows = [f"{30_000_000 + n:08d};Klant {n};POL-{n:07d};c{n}@klant.example" for n in range(500)]
+
+    response = _upload(importer, csv_bytes(*rows))
+
+    assert '<td id="report-added">500</td>' in response.content.decode()
+    assert Policy.objects.count() == 500
+
+
 def test_an_upload_with_bad_rows_lists_their_lines_and_changes_nothing(importer, register_rows):
     response = _upload(
         importer, csv_bytes(*register_rows, "1234567;Te kort;ASR-200001;<b>a@b.example")
