@@ -41,7 +41,7 @@ class CustomerAdmin(admin.ModelAdmin):
     change_list_template = "admin/customers/customer/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
-        return super().get_queryset(request).annotate(policy_total=Count("policies"))
+        return super().get_queryset(request).annotate(policy_total=Count("policies", distinct=True))
 
     @admin.display(description=_("polissen"), ordering="policy_total")
     def policy_count(self, obj: Customer) -> int:

@@ -201,3 +201,15 @@ def test_a_customer_page_shows_its_policies(admin_client, register_rows):
 
     assert "ASR-100002" in page
     assert "ASR-100012" in page
+
+
+def test_a_search_on_policies_lists_each_customer_once_with_all_its_policies(
+    admin_client, register_rows
+):
+    _upload(admin_client, csv_bytes(*register_rows))
+
+    page = admin_client.get(CUSTOMERS, {"q": "devries"}).content.decode()
+
+    assert page.count('<th class="field-name">') == 1
+    assert "Installatiebedrijf De Vries B.V.</a>" in page
+    assert '<td class="field-policy_count">2</td>' in page
