@@ -257,7 +257,10 @@ def _delimiter(header_line: str) -> str:
             "De eerste regel moet precies %(expected)s zijn (kolommen gescheiden door ; of ,); "
             "er staat: %(found)s"
         )
-        % {"expected": ";".join(HEADER), "found": _shown(text) or _("(een lege regel)")},
+        % {
+            "expected": ";".join(HEADER),
+            "found": _shown(text) if text.strip() else _("(een lege regel)"),
+        },
         1,
     )
 

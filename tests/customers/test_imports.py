@@ -286,6 +286,11 @@ def test_a_wrong_header_refuses_the_file_and_changes_nothing(register_rows, head
     assert _register() == before
 
 
+def test_a_wrong_header_is_quoted_in_the_reason():
+    assert _import(header="naam;kvk").file_error.endswith("er staat: “naam;kvk”")
+    assert _import(header=" ").file_error.endswith("er staat: (een lege regel)")
+
+
 @pytest.mark.parametrize(
     ("data", "line", "words"),
     [
