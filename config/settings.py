@@ -249,6 +249,13 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 # "Vernieuwen" on the Werkgevers page asks Loket.nl for every employer the user sees.
 WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", default=3, minimum=1)
 
+# --- a.s.r.'s customer register ----------------------------------------------------------------
+# The largest CSV file the admin's "Klantregister importeren" accepts (bytes); the command
+# (manage.py import_customers) streams files of any size.
+CUSTOMER_IMPORT_MAX_BYTES = env_int(
+    "CUSTOMER_IMPORT_MAX_BYTES", default=50 * 1024 * 1024, minimum=1024
+)
+
 # --- periodic work (exactly one Celery beat) ----------------------------------------------------
 # The task names come from each app's task_names module (import-free), their one home. The sweeps
 # run every SWEEP_SECONDS so that lost work, a killed worker's links and unsent mails are taken

@@ -23,3 +23,16 @@ def normalise_policy_number(value: str) -> str:
             code="policy_format",
         )
     return cleaned
+
+
+_KVK = re.compile(r"[0-9]{8}")
+
+
+def normalise_kvk(value: str) -> str:
+    """Without the spaces and dots people type; exactly eight digits (``0-9`` only: other
+    scripts' digits are not a KvK number). The register's own copy of the rule the request form
+    applies (``employers.identifiers``), which the register may not import."""
+    cleaned = re.sub(r"[\s.]", "", value or "")
+    if not _KVK.fullmatch(cleaned):
+        raise ValidationError(_("Een KvK-nummer bestaat uit precies 8 cijfers."), code="kvk")
+    return cleaned

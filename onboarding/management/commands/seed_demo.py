@@ -15,6 +15,11 @@ Idempotent: a row that exists (found by its e-mail address) keeps what the reade
 only a row still holding another sandbox user than the one above (from an older seed) is set back
 to the definition. Only with DEBUG on and the sandbox enabled: demo rows never reach a real
 database. Prints the links of the demo: status pages, the activation or login link, the admin.
+
+The sandbox's employers E1-E4 are registered in a.s.r.'s customer register (``CUSTOMERS``: KvK
+number, name, policy numbers and the contact address on file), so the employers' request form
+can be tried with E1's KvK number and policy number, which the output names. As with the
+processors, a customer or policy that exists keeps what the reader did with it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.models import Customer, Policy
 from onboarding.crypto import encrypt_secret
 from onboarding.emails import activation_path
 from onboarding.models import PayrollProcessor, Status, StatusChange
@@ -76,6 +82,43 @@ PROCESSORS = [
         [{"code": "GEBRUIKER_GEBLOKKEERD", "detail": "", "retryable": False}],
     ),
 ]
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    """An employer of the sandbox (E1-E4) as a.s.r.'s customer register knows it."""
+
+    kvk_number: str
+    name: str
+    policies: tuple[tuple[str, str], ...]  # (policy number, contact e-mail address)
+
+
+CUSTOMERS = [
+    DemoCustomer(
+        "12345678",
+        "Bakkerij Van Dijk B.V.",
+        (("ASR-100001", "j.vandijk@bakkerij-vandijk.example"),),
+    ),
+    DemoCustomer(
+        "23456789",
+        "Installatiebedrijf De Vries B.V.",
+        (
+            ("ASR-100002", "administratie@devries-installatie.example"),
+            ("ASR-100012", "p.devries@devries-installatie.example"),
+        ),
+    ),
+    DemoCustomer(
+        "34567890",
+        "Zorggroep Tilburg",
+        (("ASR-100003", "salarisadministratie@zorggroep-tilburg.example"),),
+    ),
+    DemoCustomer(
+        "45678901",
+        "Transport Jansen B.V.",
+        (("ASR-100004", "m.jansen@transport-jansen.example"),),
+    ),
+]
+
 # The sandbox users the README's tour has the reader register: never seeded.
 TOUR_USERNAMES = frozenset({"ws-benefits", "ws-zonder-team", "ws-andere-partij"})
 
@@ -93,7 +136,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = sum(self._processor(demo) for demo in PROCESSORS)
             staff_password = self._staff()
+            registered = self._register()
         self.stdout.write(f"Demogegevens: {created} salarisverwerker(s) aangemaakt.")
+        self.stdout.write(
+            f"Klantregister: {registered} polis(sen) van werkgevers E1-E4 toegevoegd."
+        )
         self._links(staff_password)
 
     def _processor(self, demo: DemoProcessor) -> bool:
@@ -144,6 +191,21 @@ class Command(BaseCommand):
         )
         return existing is None
 
+    def _register(self) -> int:
+        """E1-E4 in a.s.r.'s customer register; what exists (perhaps changed by the reader in
+        the admin) is kept. The number of policies added."""
+        added = 0
+        for demo in CUSTOMERS:
+            customer, _ = Customer.objects.get_or_create(
+                kvk_number=demo.kvk_number, defaults={"name": demo.name}
+            )
+            for number, email in demo.policies:
+                _, created = Policy.objects.get_or_create(
+                    number=number, defaults={"customer": customer, "contact_email": email}
+                )
+                added += created
+        return added
+
     def _staff(self) -> str | None:
         """The staff account; its password once, when it is created (else ``None``)."""
         user_model = get_user_model()
@@ -175,6 +237,12 @@ class Command(BaseCommand):
                     f"    wachtwoord instellen (daarna inloggen met {processor.email}): "
                     f"{url(activation_path(processor))}"
                 )
+        first = CUSTOMERS[0]
+        write(
+            f"  Salariskoppeling aanvragen als werkgever: {url(reverse('employers:request_form'))}"
+            f"  met KvK-nummer {first.kvk_number} en polisnummer {first.policies[0][0]} "
+            f"({first.name}; de bevestiging gaat naar {first.policies[0][1]})"
+        )
         admin_url = url(reverse("admin:index"))
         if staff_password is None:
             write(f"  Beheer: {admin_url}  gebruiker '{STAFF_USERNAME}' (wachtwoord ongewijzigd)")
