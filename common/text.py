@@ -76,3 +76,13 @@ def validate_single_line(value: str) -> None:
     code = forbidden_character(value)
     if code is not None:
         raise ValidationError(SINGLE_LINE_MESSAGES[code], code=code)
+
+
+def mask_email(address: str) -> str:
+    """An address shown to whoever filled in a public form, hiding who it is: the first
+    character of the local part, an ellipsis, and the domain (``j…@bakkerij-vandijk.nl``).
+    Enough for the right person to recognise it, too little to learn it from."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    if not at or not domain:
+        return "…"
+    return f"{local[:1]}…@{domain}"

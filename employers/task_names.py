@@ -35,3 +35,10 @@ ALL = (
     SWEEP_UNSENT_MAILS,
     RECHECK_EVERYTHING,
 )
+
+# Verification of requests (issue 12)
+SEND_VERIFICATION_MAIL = "employers.tasks.send_verification_mail"
+SEND_REQUEST_REJECTED_MAIL = "employers.tasks.send_request_rejected_mail"
+EXPIRE_REQUESTS = "employers.tasks.expire_requests"  # periodic (the beat)
+
+ALL += (SEND_VERIFICATION_MAIL, SEND_REQUEST_REJECTED_MAIL, EXPIRE_REQUESTS)

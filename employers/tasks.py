@@ -10,7 +10,7 @@ from django.conf import settings
 from common.dispatch import retry_delay
 from common.outbox import HELD_RETRY_SECONDS, RowsHeld
 from employers import services, task_names
-from employers.services import linking, outbox, requests, sweeps
+from employers.services import linking, outbox, requests, sweeps, verification
 from onboarding.models import PayrollProcessor
 
 MAX_LINK_RETRIES = 6
@@ -89,7 +89,7 @@ def send_due_digests() -> int:
 @shared_task(name=task_names.SWEEP_UNSENT_MAILS)
 def sweep_unsent_mails() -> dict[str, int]:
     """Every 20 seconds: mails still due a while after their moment."""
-    return sweeps.unsent_mails_enqueue()
+    return {**sweeps.unsent_mails_enqueue(), **verification.unsent_verification_mails_enqueue()}
 
 
 @shared_task(name=task_names.RECHECK_EVERYTHING)
@@ -135,3 +135,25 @@ def send_link_active_mails(self: Task, link_ids: list[int]) -> int:
 def send_processor_digest(processor_id: int) -> int:
     # Links another transaction held stay untold; the beat's next digest (a minute) takes them.
     return outbox.processor_digest_send(processor_id=processor_id)
+
+
+@shared_task(name=task_names.SEND_VERIFICATION_MAIL, bind=True, **MAIL_RETRY)
+def send_verification_mail(self: Task, request_id: int) -> bool:
+    try:
+        return verification.verification_mail_send(request_id=request_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
+@shared_task(name=task_names.SEND_REQUEST_REJECTED_MAIL, bind=True, **MAIL_RETRY)
+def send_request_rejected_mail(self: Task, request_id: int) -> bool:
+    try:
+        return verification.rejection_mail_send(request_id=request_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
+@shared_task(name=task_names.EXPIRE_REQUESTS)
+def expire_requests() -> int:
+    """Hourly: requests not verified within their days are deleted."""
+    return verification.requests_expire()

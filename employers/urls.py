@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from employers.views import employer, status, werkgevers
+from employers.views import employer, status, verify, werkgevers
 
 app_name = "employers"
 
@@ -23,4 +23,6 @@ urlpatterns = [
         werkgevers.werkgevers_recheck,
         name="werkgevers_recheck",
     ),
+    # the employer's confirmation link (employers/views/verify.py)
+    path("salariskoppeling/bevestigen/<str:token>/", verify.verify, name="verify"),
 ]

@@ -11,6 +11,8 @@ What lives where (each module imports only modules listed above it):
 - :mod:`.rechecks`: the daily re-check of active links, and its schedule.
 - :mod:`.outbox`: claim, send, mark: each mail exactly once.
 - :mod:`.sweeps`: the beat's sweeps that hand lost work back to Celery.
+- :mod:`.verification`: before a request is verified: its mails, a.s.r.'s rejection, expiry,
+  and the requests made before the customer register existed.
 
 Services enqueue tasks by name (:mod:`common.dispatch`, names in :mod:`employers.task_names`),
 never by importing ``employers.tasks``. The public names are re-exported here.
@@ -33,6 +35,7 @@ from employers.services.requests import (
     request_verify,
     request_visibility_check,
 )
+from employers.services.verification import request_reject, requests_expire
 
 __all__ = [
     "TASK_CHUNK",
@@ -46,7 +49,9 @@ __all__ = [
     "links_recheck",
     "links_register",
     "recheck_everything_schedule",
+    "request_reject",
     "request_submit",
     "request_verify",
     "request_visibility_check",
+    "requests_expire",
 ]
