@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +111,9 @@ def requests_expire() -> int:
     """The beat: delete the requests that were not verified in time (their numbers, never
     reserved, and their history go with them). Returns how many."""
     expired = EmployerRequest.objects.filter(
-        status__in=UNVERIFIED_STATES, expires_at__lt=timezone.now(), links__isnull=True
+        ~Exists(EmployerLink.objects.filter(request_id=OuterRef("pk"))),
+        status__in=UNVERIFIED_STATES,
+        expires_at__lt=timezone.now(),
     )
     ids = list(expired.values_list("pk", flat=True)[:5000])
     if not ids:

@@ -28,6 +28,7 @@ def valid(processor):
     return {
         "company_name": "Bakkerij Van Dijk B.V.",
         "kvk_number": "12345678",
+        "policy_number": "ASR100001",
         "tax_numbers": "144068989L01",
         "contact_name": "Jan van Dijk",
         "contact_email": "jan@bakkerij.example",
