@@ -405,7 +405,8 @@ def test_the_forged_request_of_the_security_review_leads_to_nothing(
     assert EmployerLink.objects.get().status == LinkStatus.AWAITING_REQUEST
     # 6. the page told nothing more than "a.s.r. reviews it"
     page = client.get(response["Location"]).content.decode()
-    assert REGISTER_EMAIL not in page and MASKED not in page
+    assert REGISTER_EMAIL not in page
+    assert MASKED not in page
 
 
 def test_the_forged_request_with_the_right_policy_mails_the_attacker_nothing(
@@ -548,7 +549,7 @@ def test_the_beat_runs_the_expiry_by_name(processor, register, settings, caplog)
     EmployerRequest.objects.filter(pk=employer_request.pk).update(
         expires_at=timezone.now() - dt.timedelta(days=1)
     )
-    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    entries = list(settings.CELERY_BEAT_SCHEDULE.values())
     assert any(e["task"] == task_names.EXPIRE_REQUESTS for e in entries)
 
     with caplog.at_level("INFO", logger="employers.services.verification"):
@@ -556,10 +557,11 @@ def test_the_beat_runs_the_expiry_by_name(processor, register, settings, caplog)
 
     assert not EmployerRequest.objects.exists()
     assert "expired employer requests deleted: 1" in caplog.text
-    assert "Bakkerij" not in caplog.text and TYPED_EMAIL not in caplog.text
+    assert "Bakkerij" not in caplog.text
+    assert TYPED_EMAIL not in caplog.text
 
 
-# --- the outbox of the verification mails ----------------------------------------------------------
+# --- the outbox of the verification mails -------------------------------------------------------
 
 
 def test_a_lost_verification_mail_is_sent_by_the_sweep_once(
@@ -614,7 +616,8 @@ def test_the_queue_lists_the_requests_to_review_with_their_register_match(
     assert "geen overeenkomst" in html
     assert "ASR999999" in html
     all_rows = client.get(REQUESTS).content.decode()
-    assert REGISTER_EMAIL in all_rows and POLICY in all_rows
+    assert REGISTER_EMAIL in all_rows
+    assert POLICY in all_rows
 
 
 def test_approving_verifies_the_typed_address_and_mails_employer_and_processor(
@@ -696,7 +699,8 @@ def test_staff_without_the_review_permission_cannot_approve_or_reject(client, pr
     response = client.get(REQUESTS)
     form = response.context["action_form"]
     actions = [name for name, _label in form.fields["action"].choices] if form else []
-    assert "approve" not in actions and "reject" not in actions
+    assert "approve" not in actions
+    assert "reject" not in actions
     client.post(REQUESTS, {"action": "approve", "_selected_action": [in_review.pk]})
     assert EmployerRequest.objects.get().status == RequestStatus.IN_REVIEW
 
