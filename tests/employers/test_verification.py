@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.dispatch import enqueue
-from customers.models import Customer, Policy
 from employers import services, task_names
 from employers.models import (
     VERIFY_DAYS,
@@ -29,27 +28,19 @@ from employers.models import (
 )
 from employers.services.verification import unsent_verification_mails_enqueue
 from employers.tokens import VERIFY_MAX_AGE, VERIFY_SALT, verify_token
-from tests.employers.conftest import E1, submit_verified
+from tests.employers.conftest import E1, REGISTER_EMAIL, REGISTER_POLICY, submit_verified
 from tests.onboarding.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
 FORM = reverse("employers:request_form")
-POLICY = "ASR100001"
-REGISTER_EMAIL = "jan@bakkerij-vandijk.example"
+POLICY = REGISTER_POLICY
 MASKED = "j\u2026@bakkerij-vandijk.example"
 TYPED_EMAIL = "inkoop@bakkerij.example"
 ATTACKER = "aanvaller@evil.example"
 # A made-up loonheffingennummer that passes the 11-test (not E1's own, 144068989L01).
 MADE_UP = "123456782L01"
 VERIFY_LINK = re.compile(r"/salariskoppeling/bevestigen/[^/\s\"<]+/")
-
-
-@pytest.fixture
-def register(db):
-    """a.s.r.'s register: E1 (Bakkerij Van Dijk, KvK 12345678) with one policy."""
-    customer = Customer.objects.create(kvk_number="12345678", name="Bakkerij Van Dijk B.V.")
-    return Policy.objects.create(number=POLICY, customer=customer, contact_email=REGISTER_EMAIL)
 
 
 @pytest.fixture
