@@ -195,7 +195,8 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
             assert employer_request is not None  # filtered on request__isnull=False
             yield _message(
                 "link_active",
-                to=employer_request.contact_email,
+                # the verified contact only (issue 12): never just an address typed in a form
+                to=employer_request.verified_email or employer_request.contact_email,
                 context={
                     "employer_request": _request_about(employer_request),
                     "employer_name": link.employer_name,
