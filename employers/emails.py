@@ -322,7 +322,7 @@ def send_verification(*, request_id: int) -> None:
                         "admin_url": absolute_url(admin_path),
                         "queue_url": absolute_url(
                             reverse("admin:employers_employerrequest_changelist")
-                            + "?status__exact=in_review"
+                            + "?beoordeling=te_beoordelen"
                         ),
                         "expires_at": employer_request.expires_at,
                     },
