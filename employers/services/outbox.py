@@ -9,6 +9,8 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerRequest.problem_mailed_at`` empty on a request with a problem: the processor's mail.
 - ``EmployerLink.employer_notified_at`` empty on an active link: the employer's "link active" mail.
 - ``EmployerLink.processor_notified_at`` empty on an active or failed link: the processor's digest.
+- ``EmployerRequest.verification_mailed_at`` (the confirmation link or the review notices) and
+  the rejection mail: see :mod:`employers.services.verification`.
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
 LOCKED``, :func:`common.outbox.hold`) and marks it sent: a task delivered twice, or the sweep's

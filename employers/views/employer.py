@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from common.text import mask_email
 from employers import services
 from employers.forms import EmployerRequestForm, preselected_processor
-from employers.models import VERIFY_DAYS, EmployerRequest, RequestStatus
+from employers.models import VERIFY_DAYS, EmployerRequest
 from onboarding import limits
 from onboarding.http import client_ip
 from onboarding.ratelimit import RateLimited
@@ -111,15 +111,12 @@ def request_done(request: HttpRequest, token: str) -> HttpResponse:
             "employer_request": employer_request,
             "processor_name": employer_request.processor.company_name,
             "numbers": [n.number for n in employer_request.tax_numbers.all()],
-            # A register match: the link went to the address on file, shown masked. Never
-            # anything that depends on other requests (whether a number is taken, say).
-            "masked_email": (
-                mask_email(employer_request.register_email)
-                if employer_request.status == RequestStatus.UNVERIFIED
-                and employer_request.register_email
-                else ""
-            ),
-            "in_review": employer_request.status == RequestStatus.IN_REVIEW,
+            # What became of the request when it was sent, whatever happened since: a register
+            # match (the link went to the address on file, shown masked) or a.s.r.'s review.
+            # Never anything that depends on other requests (whether a number is taken, say).
+            "masked_email": mask_email(employer_request.register_email)
+            if employer_request.register_email
+            else "",
             "days": VERIFY_DAYS,
         },
     )
