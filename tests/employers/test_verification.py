@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.core import mail, signing
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -699,6 +700,69 @@ def test_staff_without_the_review_permission_cannot_approve_or_reject(client, pr
 def test_a_rejection_needs_a_reason(processor, register):
     in_review = _submitted(processor, policy="ASR999999")
 
-    with pytest.raises(Exception, match="reden"):
+    with pytest.raises(ValidationError, match="reden"):
         services.request_reject(request_id=in_review.pk, reason="  ", actor=None, actor_label="t")
     assert EmployerRequest.objects.get().status == RequestStatus.IN_REVIEW
+
+
+def test_a_verified_request_cannot_be_rejected_in_the_review_queue(processor, register):
+    employer_request = _submitted(processor)
+    services.request_verify(
+        request_id=employer_request.pk, method=VerificationMethod.REGISTER, actor_label="t"
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.request_reject(
+            request_id=employer_request.pk, reason="te laat", actor=None, actor_label="t"
+        )
+
+    assert refused.value.code == "not_unverified"
+    assert EmployerRequest.objects.get().status == RequestStatus.OPEN
+
+
+def test_the_rejection_is_mailed_in_the_employers_language_once_even_when_the_task_was_lost(
+    processor, register, django_capture_on_commit_callbacks
+):
+    employer_request = services.request_submit(
+        company_name="Bakkerij Van Dijk B.V.",
+        kvk_number="12345678",
+        tax_numbers=["144068989L01"],
+        contact_name="Jan van Dijk",
+        contact_email=TYPED_EMAIL,
+        processor=processor,
+        policy_number="ASR999999",
+        language="en",
+    )
+    services.request_reject(  # outside capture: its mail task never ran
+        request_id=employer_request.pk, reason="Unknown to a.s.r.", actor=None, actor_label="t"
+    )
+    EmployerRequest.objects.filter(pk=employer_request.pk).update(
+        decided_at=timezone.now() - dt.timedelta(minutes=5),
+        created_at=timezone.now() - dt.timedelta(minutes=5),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = unsent_verification_mails_enqueue()
+        enqueue(task_names.SEND_REQUEST_REJECTED_MAIL, employer_request.pk)
+
+    # the review notices were never due: the request was decided before they went out
+    assert counts == {"verification_mails": 0, "rejection_mails": 1}
+    [message] = mail.outbox
+    assert message.to == [TYPED_EMAIL]
+    assert message.subject == (
+        "Your salary link request for Bakkerij Van Dijk B.V. has been rejected"
+    )
+    assert "Unknown to a.s.r." in message.body
+
+
+def test_the_done_page_still_names_the_address_on_file_after_the_request_was_confirmed(
+    client, processor, register, form_data, django_capture_on_commit_callbacks
+):
+    response = _post(client, django_capture_on_commit_callbacks, form_data)
+    [message] = mail.outbox
+    client.post(_verify_path(message))
+
+    page = client.get(response["Location"]).content.decode()
+
+    assert MASKED in page
+    assert "a.s.r. beoordeelt uw aanvraag" not in page
