@@ -24,6 +24,8 @@ ACTOR_LABELS = {
     "aanvraagformulier werkgever": _("aanvraagformulier werkgever"),
     "aanvraag en aanmelding compleet": _("aanvraag en aanmelding compleet"),
     "aanmelding door salarisverwerker": _("aanmelding door salarisverwerker"),
+    "bevestigingslink werkgever": _("bevestigingslink werkgever"),
+    "aanvraag van vóór het klantregister": _("aanvraag van vóór het klantregister"),
 }
 _STAFF = re.compile(r"\Amedewerker (?P<name>.+)\Z", re.DOTALL)
 _TASK = re.compile(r"\Ataak (?P<task>[\w.]+)(?: \(poging (?P<attempt>\d+)\))?\Z")

@@ -79,12 +79,10 @@ def validate_single_line(value: str) -> None:
 
 
 def mask_email(address: str) -> str:
-    """An e-mail address shown without giving it away: the first character of the local part,
-    an ellipsis, and the domain (``"j…@bakkerij-vandijk.nl"``). Empty for an empty address."""
-    address = (address or "").strip()
-    if not address:
-        return ""
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return address[:1] + "…"
+    """An address shown to whoever filled in a public form, hiding who it is: the first
+    character of the local part, an ellipsis, and the domain (``j…@bakkerij-vandijk.nl``).
+    Enough for the right person to recognise it, too little to learn it from."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    if not at or not domain:
+        return "…"
     return f"{local[:1]}…@{domain}"

@@ -243,6 +243,10 @@ LOKET_VIEW_TTL = env_int("LOKET_VIEW_TTL", default=120, minimum=1)
 # --- abuse limits (counters in Redis; see onboarding/ratelimit.py) ---------------------------
 CHECKS_PER_IP_PER_HOUR = env_int("CHECKS_PER_IP_PER_HOUR", default=20, minimum=1)
 CHECKS_PER_ACCOUNT_PER_HOUR = env_int("CHECKS_PER_ACCOUNT_PER_HOUR", default=6, minimum=1)
+# The employers' request form: requests naming one KvK number per day (from any address).
+EMPLOYER_REQUESTS_PER_KVK_PER_DAY = env_int(
+    "EMPLOYER_REQUESTS_PER_KVK_PER_DAY", default=5, minimum=1
+)
 LOKET_CALLS_PER_MINUTE = env_int("LOKET_CALLS_PER_MINUTE", default=600, minimum=2)
 LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
@@ -273,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-pending-links": {"task": employer_tasks.SWEEP_PENDING_LINKS, "schedule": SWEEP_SECONDS},
     "sweep-unsent-mails": {"task": employer_tasks.SWEEP_UNSENT_MAILS, "schedule": SWEEP_SECONDS},
     "send-due-digests": {"task": employer_tasks.SEND_DUE_DIGESTS, "schedule": 60.0},
+    "expire-requests": {"task": employer_tasks.EXPIRE_REQUESTS, "schedule": 3600.0},
     "recheck-everything": {
         "task": employer_tasks.RECHECK_EVERYTHING,
         "schedule": crontab(hour=3, minute=15),

@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
@@ -40,7 +42,9 @@ from employers.models import (
     EmployerRequest,
     LinkStatus,
     LinkTaxNumber,
+    RequestStatus,
     RequestTaxNumber,
+    VerificationMethod,
 )
 from locket_client.problems import explain, manual_step
 
@@ -400,3 +404,177 @@ def evidence_json_view(
     response["Content-Disposition"] = f'attachment; filename="bewijs-koppeling-{link.pk}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- a.s.r.'s review queue (issue 12) -----------------------------------------------------------
+
+REVIEW_PERMISSION = "employers.review_employerrequest"
+REJECT_TEMPLATE = "admin/employers/employerrequest/reject_reason.html"
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """ "Te beoordelen": the requests the customer register could not verify."""
+
+    title = _("beoordeling")
+    parameter_name = "beoordeling"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("te_beoordelen", _("Te beoordelen"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[EmployerRequest]
+    ) -> QuerySet[EmployerRequest]:
+        if self.value() == "te_beoordelen":
+            return queryset.filter(status=RequestStatus.IN_REVIEW)
+        return queryset
+
+
+class RejectRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden van afwijzing"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=300,
+        help_text=_("Deze reden staat in de e-mail aan de werkgever (het opgegeven adres)."),
+    )
+
+
+class EmployerRequestReviewAdmin(EmployerRequestAdmin):
+    """The requests' admin with the review queue: the register match in the list, and approve /
+    reject for staff with the permission "Mag aanvragen beoordelen"."""
+
+    list_display = (*EmployerRequestAdmin.list_display, "register_display", "expires_at")
+    list_filter = (ReviewQueueFilter, *EmployerRequestAdmin.list_filter)
+    fields = (
+        *EmployerRequestAdmin.fields,
+        "policy_number",
+        "register_display",
+        "verification_method",
+        "verified_at",
+        "verified_by",
+        "verified_email",
+        "expires_at",
+        "before_register",
+        "verification_mailed_at",
+        "decision_reason",
+        "decided_at",
+    )
+    readonly_fields = fields
+    actions = ("approve", "reject")
+
+    @admin.display(description=_("klantregister"))
+    def register_display(self, obj: EmployerRequest) -> SafeString | str:
+        if obj.register_policy:
+            return format_html(
+                '{}<span class="secondary">{}</span>', obj.register_policy, obj.register_email
+            )
+        if obj.policy_number:
+            return format_html(
+                '{}<span class="secondary">{}</span>',
+                _("geen overeenkomst"),
+                _("opgegeven polis %(policy)s") % {"policy": obj.policy_number},
+            )
+        return _("geen overeenkomst")
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    @admin.action(description=_("Goedkeuren (aanvrager gecontroleerd)"), permissions=["review"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[EmployerRequest]) -> None:
+        done = skipped = 0
+        for employer_request in queryset.order_by("pk"):
+            if employer_request.status != RequestStatus.IN_REVIEW:
+                skipped += 1
+                continue
+            try:
+                services.request_verify(
+                    request_id=employer_request.pk,
+                    method=VerificationMethod.REVIEW,
+                    actor=request.user,
+                    actor_label=_actor_label(request),
+                )
+            except ValidationError as error:  # DuplicateRequest, or decided meanwhile
+                self.message_user(
+                    request,
+                    f"{employer_request.company_name}: {' '.join(error.messages)}",
+                    messages.WARNING,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d aanvraag goedgekeurd; werkgever en salarisverwerker worden gemaild.",
+                    "%(count)d aanvragen goedgekeurd; werkgevers en salarisverwerkers worden "
+                    "gemaild.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d aanvraag overgeslagen: alleen aanvragen die ter beoordeling "
+                    "liggen kunnen worden goedgekeurd.",
+                    "%(count)d aanvragen overgeslagen: alleen aanvragen die ter beoordeling "
+                    "liggen kunnen worden goedgekeurd.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Afwijzen (met reden)"), permissions=["review"])
+    def reject(
+        self, request: HttpRequest, queryset: QuerySet[EmployerRequest]
+    ) -> HttpResponse | None:
+        form = RejectRequestForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done = 0
+            for employer_request in queryset.order_by("pk"):
+                try:
+                    services.request_reject(
+                        request_id=employer_request.pk,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        actor_label=_actor_label(request),
+                    )
+                except ValidationError as error:
+                    self.message_user(
+                        request,
+                        f"{employer_request.company_name}: {' '.join(error.messages)}",
+                        messages.WARNING,
+                    )
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d aanvraag afgewezen; de reden is gemaild.",
+                        "%(count)d aanvragen afgewezen; de reden is gemaild.",
+                        done,
+                    )
+                    % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Aanvragen afwijzen"),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action_name": "reject",
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request, "admin/employers/employerrequest/reject_reason.html", context
+        )
+
+
+admin.site.unregister(EmployerRequest)
+admin.site.register(EmployerRequest, EmployerRequestReviewAdmin)

@@ -40,7 +40,14 @@ from common.mail import (
     recipient_language,
     send_all,
 )
-from employers.models import EmployerLink, EmployerRequest, LinkStatus, RequestStatus
+from employers.models import (
+    VERIFY_DAYS,
+    EmployerLink,
+    EmployerRequest,
+    LinkStatus,
+    RequestStatus,
+)
+from employers.tokens import verify_token
 from locket_client.problems import NUMBER_CODES, ProblemCode, explain, manual_step
 from onboarding.emails import manual_step_url
 from onboarding.models import PayrollProcessor
@@ -92,8 +99,9 @@ def _load_request(request_id: int) -> EmployerRequest | None:
 
 
 def send_request_received(*, request_id: int) -> None:
-    """The employer's confirmation (what it asked, which processor, what happens next) and the
-    processor's notification (the request, with a link to its dashboard)."""
+    """Once the request is verified: the employer's confirmation (what it asked, which
+    processor, what happens next) and the processor's notification (the request, with a link to
+    its dashboard)."""
     employer_request = _load_request(request_id)
     if employer_request is None:
         return
@@ -103,8 +111,14 @@ def send_request_received(*, request_id: int) -> None:
         [
             _message(
                 "request_received",
-                to=employer_request.contact_email,
-                context={"employer_request": about, "processor_name": processor_name},
+                # The verified contact: the register's address on file, or the typed address
+                # an a.s.r. reviewer approved.
+                to=_verified_contact(employer_request),
+                context={
+                    "employer_request": about,
+                    "processor_name": processor_name,
+                    "status_url": _status_url(employer_request),
+                },
                 language=recipient_language(employer_request.language),
             ),
             _message(
@@ -188,7 +202,7 @@ def send_links_active(*, link_ids: Sequence[int]) -> None:
             status_url = status_page_url(employer_request)
             yield _message(
                 "link_active",
-                to=employer_request.verified_email,
+                to=_verified_contact(employer_request),
                 context={
                     "employer_request": _request_about(employer_request),
                     "employer_name": link.employer_name,
@@ -421,6 +435,107 @@ def send_request_declined(*, request_id: int) -> None:
                     "form_url": absolute_url(reverse("employers:request_form")),
                 },
                 language=language,
+            )
+        ]
+    )
+
+
+# --- verification of a request (issue 12) --------------------------------------------------------
+
+
+def send_verification(*, request_id: int) -> None:
+    """What follows a request that is not verified yet, by where it stands:
+
+    - register match (``UNVERIFIED``): ONE mail, the confirmation link, to the contact address
+      a.s.r.'s customer register holds for the policy. Nothing to the address typed in the form
+      (whoever typed it may not be the employer).
+    - no match (``IN_REVIEW``): a notice to a.s.r. that a request waits for review (Dutch), and
+      to the typed address only that a.s.r. reviews the request (no processor, no register
+      data).
+    """
+    employer_request = _load_request(request_id)
+    if employer_request is None:
+        return
+    language = recipient_language(employer_request.language)
+    status_url = _status_url(employer_request)
+    if employer_request.status == RequestStatus.UNVERIFIED and employer_request.register_email:
+        send_all(
+            [
+                _message(
+                    "request_verify",
+                    to=employer_request.register_email,
+                    context={
+                        "employer_request": _request_about(employer_request),
+                        "processor_name": employer_request.processor.company_name,
+                        "verify_url": absolute_url(
+                            reverse("employers:verify", args=[verify_token(employer_request.pk)])
+                        ),
+                        "expires_at": employer_request.expires_at,
+                        "status_url": status_url,
+                    },
+                    language=language,
+                )
+            ]
+        )
+        return
+    if employer_request.status == RequestStatus.IN_REVIEW:
+        admin_path = reverse("admin:employers_employerrequest_change", args=[employer_request.pk])
+        send_all(
+            [
+                _message(
+                    "review_notice",
+                    to=settings.ASR_NOTIFY_EMAIL,
+                    context={
+                        "employer_request": _request_about(employer_request),
+                        "policy_number": employer_request.policy_number,
+                        "processor_name": employer_request.processor.company_name,
+                        "admin_url": absolute_url(admin_path),
+                        "queue_url": absolute_url(
+                            reverse("admin:employers_employerrequest_changelist")
+                            + "?beoordeling=te_beoordelen"
+                        ),
+                        "expires_at": employer_request.expires_at,
+                    },
+                ),
+                _message(
+                    "request_in_review",
+                    to=employer_request.contact_email,
+                    context={
+                        "contact_name": employer_request.contact_name,
+                        "company_name": employer_request.company_name,
+                        "days": VERIFY_DAYS,
+                        "status_url": status_url,
+                    },
+                    language=language,
+                ),
+            ]
+        )
+        return
+    logger.info("verification mail for employer request %s skipped: state changed", request_id)
+
+
+def send_request_rejected(*, request_id: int) -> None:
+    """The employer (the address typed in the form: nothing was verified) hears that a.s.r.
+    rejected its request, and why."""
+    employer_request = _load_request(request_id)
+    if employer_request is None:
+        return
+    if employer_request.status != RequestStatus.REJECTED:
+        logger.info("rejection mail for employer request %s skipped: state changed", request_id)
+        return
+    send_all(
+        [
+            _message(
+                "request_rejected",
+                to=employer_request.contact_email,
+                context={
+                    "contact_name": employer_request.contact_name,
+                    "company_name": employer_request.company_name,
+                    "kvk_number": employer_request.kvk_number,
+                    "reason": employer_request.decision_reason,
+                    "status_url": _status_url(employer_request),
+                },
+                language=recipient_language(employer_request.language),
             )
         ]
     )

@@ -29,6 +29,7 @@ from common.text import (
     forbidden_character,
     refuse_nul,
 )
+from customers.identifiers import normalise_policy_number
 from employers.emails import DECLINE_NOT_A_CUSTOMER
 from employers.identifiers import normalise_kvk, normalise_loonheffingennummer
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
@@ -65,6 +66,7 @@ SERVICE_ERROR_FIELDS = {
     "lhn_eleven": "tax_numbers",
     "lhn_sub": "tax_numbers",
     "kvk": "kvk_number",
+    "policy_format": "policy_number",
     "processor": "processor",
 }
 
@@ -220,6 +222,21 @@ class EmployerRequestForm(ServiceErrorsMixin, forms.Form):
         error_messages={"required": _("Vul het KvK-nummer van uw bedrijf in (8 cijfers).")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    policy_number = SingleLineField(
+        label=_("Polisnummer"),
+        max_length=40,
+        help_text=_(
+            "Het nummer van een verzekering van uw bedrijf bij a.s.r. U vindt het bovenaan op "
+            "het polisblad van a.s.r., bij „Polisnummer”. We sturen de bevestiging naar het "
+            "e-mailadres dat a.s.r. voor deze polis heeft."
+        ),
+        error_messages={
+            "required": _(
+                "Vul het polisnummer in. U vindt het bovenaan op het polisblad van a.s.r."
+            )
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     tax_numbers = TaxNumbersField(
         label=_("Loonheffingennummer(s)"),
         help_text=_(
@@ -240,8 +257,8 @@ class EmployerRequestForm(ServiceErrorsMixin, forms.Form):
         label=_("E-mailadres contactpersoon"),
         max_length=254,
         help_text=_(
-            "Hier sturen we de bevestiging van uw aanvraag, en bericht zodra de koppeling "
-            "actief is."
+            "Uw eigen e-mailadres, voor vragen over uw aanvraag. De bevestigingslink sturen we "
+            "naar het e-mailadres dat a.s.r. voor uw polis heeft."
         ),
         error_messages={
             "required": _("Vul het e-mailadres van de contactpersoon in."),
@@ -307,6 +324,9 @@ class EmployerRequestForm(ServiceErrorsMixin, forms.Form):
         if not kvk.isascii():  # identifiers' \d also matches other scripts' digits
             raise ValidationError(_("Een KvK-nummer bestaat uit precies 8 cijfers."), code="kvk")
         return kvk
+
+    def clean_policy_number(self) -> str:
+        return normalise_policy_number(self.cleaned_data["policy_number"])
 
     def clean_contact_phone(self) -> str:
         phone = self.cleaned_data.get("contact_phone", "")

@@ -155,6 +155,8 @@ class EmployerRequest(models.Model):
         verbose_name = _("aanvraag salariskoppeling")
         verbose_name_plural = _("aanvragen salariskoppeling")
         ordering = ("-created_at",)
+        # a.s.r.'s review queue: approve or reject requests the register could not verify.
+        permissions = [("review_employerrequest", _("Mag aanvragen beoordelen"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=RequestStatus.values), name="request_status_valid"

@@ -44,3 +44,9 @@ ALL = (*ALL, SEND_REQUEST_WITHDRAWN_MAIL, SEND_LINK_ENDED_MAIL)
 SEND_LINK_EMPLOYER_PROBLEM_MAIL = "employers.tasks.send_link_employer_problem_mail"
 SEND_REQUEST_DECLINED_MAIL = "employers.tasks.send_request_declined_mail"
 ALL += (SEND_LINK_EMPLOYER_PROBLEM_MAIL, SEND_REQUEST_DECLINED_MAIL)
+# Verification of requests (issue 12)
+SEND_VERIFICATION_MAIL = "employers.tasks.send_verification_mail"
+SEND_REQUEST_REJECTED_MAIL = "employers.tasks.send_request_rejected_mail"
+EXPIRE_REQUESTS = "employers.tasks.expire_requests"  # periodic (the beat)
+
+ALL += (SEND_VERIFICATION_MAIL, SEND_REQUEST_REJECTED_MAIL, EXPIRE_REQUESTS)

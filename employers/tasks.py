@@ -10,7 +10,7 @@ from django.conf import settings
 from common.dispatch import retry_delay
 from common.outbox import HELD_RETRY_SECONDS, RowsHeld
 from employers import services, task_names
-from employers.services import linking, outbox, requests, sweeps
+from employers.services import linking, outbox, requests, sweeps, verification
 from onboarding.models import PayrollProcessor
 
 MAX_LINK_RETRIES = 6
@@ -93,6 +93,7 @@ def sweep_unsent_mails() -> dict[str, int]:
         **sweeps.unsent_mails_enqueue(),
         **sweeps.ended_mails_enqueue(),
         **sweeps.employer_notices_enqueue(),
+        **verification.unsent_verification_mails_enqueue(),
     }
 
 
@@ -149,10 +150,26 @@ def send_request_withdrawn_mail(self: Task, request_id: int) -> bool:
         raise _retry_held(self, held) from None
 
 
+@shared_task(name=task_names.SEND_VERIFICATION_MAIL, bind=True, **MAIL_RETRY)
+def send_verification_mail(self: Task, request_id: int) -> bool:
+    try:
+        return verification.verification_mail_send(request_id=request_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
 @shared_task(name=task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, bind=True, **MAIL_RETRY)
 def send_link_employer_problem_mail(self: Task, link_id: int) -> bool:
     try:
         return outbox.link_employer_problem_mail_send(link_id=link_id)
+    except RowsHeld as held:
+        raise _retry_held(self, held) from None
+
+
+@shared_task(name=task_names.SEND_REQUEST_REJECTED_MAIL, bind=True, **MAIL_RETRY)
+def send_request_rejected_mail(self: Task, request_id: int) -> bool:
+    try:
+        return verification.rejection_mail_send(request_id=request_id)
     except RowsHeld as held:
         raise _retry_held(self, held) from None
 
@@ -171,3 +188,9 @@ def send_request_declined_mail(self: Task, request_id: int) -> bool:
         return outbox.request_declined_mail_send(request_id=request_id)
     except RowsHeld as held:
         raise _retry_held(self, held) from None
+
+
+@shared_task(name=task_names.EXPIRE_REQUESTS)
+def expire_requests() -> int:
+    """Hourly: requests not verified within their days are deleted."""
+    return verification.requests_expire()

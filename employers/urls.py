@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from employers.views import employer, status, werkgever_request, werkgevers
+from employers.views import employer, status, verify, werkgever_request, werkgevers
 
 app_name = "employers"
 
@@ -33,6 +33,8 @@ urlpatterns = [
         werkgevers.werkgevers_recheck,
         name="werkgevers_recheck",
     ),
+    # the employer's confirmation link (employers/views/verify.py)
+    path("salariskoppeling/bevestigen/<str:token>/", verify.verify, name="verify"),
 ]
 
 # The processor's view of one request, and declining it (employers/views/werkgever_request.py)

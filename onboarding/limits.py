@@ -12,6 +12,7 @@ __all__ = [
     "RateLimited",
     "check_limit_per_account",
     "check_limit_per_client",
+    "employer_request_per_kvk",
     "login_check_not_locked",
     "login_failure",
     "login_success",
@@ -28,6 +29,15 @@ def _digest(*parts: str) -> str:
 
 def check_limit_per_client(client_ip: str) -> None:
     hit(Limit("check-ip", settings.CHECKS_PER_IP_PER_HOUR, 3600), _digest(client_ip))
+
+
+def employer_request_per_kvk(kvk_number: str) -> None:
+    """The employers' request form: requests naming one KvK number per day (whoever sends them),
+    so the register's contact address and a.s.r.'s review queue cannot be flooded."""
+    hit(
+        Limit("request-kvk", settings.EMPLOYER_REQUESTS_PER_KVK_PER_DAY, 24 * 3600),
+        _digest(kvk_number),
+    )
 
 
 def check_limit_per_account(omgevingscode: str, username: str) -> None:

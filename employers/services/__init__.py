@@ -13,6 +13,8 @@ What lives where (each module imports only modules listed above it):
 - :mod:`.outbox`: claim, send, mark: each mail exactly once.
 - :mod:`.sweeps`: the beat's sweeps that hand lost work back to Celery.
 - :mod:`.declines`: the processor declines an employer's request.
+- :mod:`.verification`: before a request is verified: its mails, a.s.r.'s rejection, expiry,
+  and the requests made before the customer register existed.
 
 Services enqueue tasks by name (:mod:`common.dispatch`, names in :mod:`employers.task_names`),
 never by importing ``employers.tasks``. The public names are re-exported here.
@@ -37,6 +39,7 @@ from employers.services.requests import (
     request_verify,
     request_visibility_check,
 )
+from employers.services.verification import request_reject, requests_expire
 
 __all__ = [
     "TASK_CHUNK",
@@ -52,8 +55,10 @@ __all__ = [
     "links_register",
     "recheck_everything_schedule",
     "request_decline",
+    "request_reject",
     "request_submit",
     "request_verify",
     "request_visibility_check",
     "request_withdraw",
+    "requests_expire",
 ]

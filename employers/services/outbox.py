@@ -15,6 +15,8 @@ There is no queue of our own: each piece of due work is a column on the row it i
 - ``EmployerLink.employer_problem_mailed_at`` empty on a link with a number problem: the
   employer's verified contact is told what differs and what to do.
 - ``EmployerRequest.decline_mailed_at`` empty on a declined request: the employer is told.
+- ``EmployerRequest.verification_mailed_at`` (the confirmation link or the review notices) and
+  the rejection mail: see :mod:`employers.services.verification`.
 
 Every mail is sent inside a transaction that holds its row (``SELECT ... FOR UPDATE SKIP
 LOCKED``, :func:`common.outbox.hold`) and marks it sent: a task delivered twice, or the sweep's

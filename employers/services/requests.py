@@ -109,6 +109,9 @@ def request_submit(
                 else "geen overeenkomst met het klantregister"
             ),
         )
+        # The confirmation link to the address on file, or the review notices (the outbox:
+        # verification_mailed_at; employers.services.verification).
+        enqueue_on_commit(task_names.SEND_VERIFICATION_MAIL, employer_request.pk)
     return employer_request
 
 

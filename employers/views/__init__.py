@@ -1,6 +1,7 @@
 """The employer side's pages, split by who uses them (as ``onboarding.views``):
 
 - :mod:`.employer`: the employer's request form and its confirmation page (public).
+- :mod:`.verify`: the confirmation link mailed to the address a.s.r.'s register holds (public).
 - :mod:`.werkgevers`: the processor's Werkgevers page: its employers, registering them, and
   re-checking a link after a fix (login required).
 - :mod:`.werkgever_request`: the processor's view of one verified request (who asked, verified

@@ -11,19 +11,23 @@ walked to read other employers' requests.
 
 from __future__ import annotations
 
+import math
+
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.text import mask_email
 from employers import services
 from employers.forms import EmployerRequestForm, preselected_processor
-from employers.models import EmployerRequest
+from employers.models import VERIFY_DAYS, EmployerRequest
 from onboarding import limits
-from onboarding.http import client_ip, rate_limited_response
+from onboarding.http import client_ip
 from onboarding.ratelimit import RateLimited
 
 DONE_PAGE_SALT = "employers.request"
@@ -66,9 +70,18 @@ def request_form(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            # Each request sends two mails and a check at Loket.nl: the same per-address budget
-            # as the processors' credential checks keeps the form from being used to flood.
+            # Each request sends mails (to the register's address or a.s.r.'s review queue):
+            # the same per-address budget as the processors' credential checks, and a budget
+            # per KvK number whoever sends them, keep the form from being used to flood. Both
+            # before any work.
             limits.check_limit_per_client(client_ip(request))
+        except RateLimited as limited:
+            return request_limited_response(request, limited, per_kvk=False)
+        try:
+            limits.employer_request_per_kvk(data["kvk_number"])
+        except RateLimited as limited:
+            return request_limited_response(request, limited, per_kvk=True)
+        try:
             created = services.request_submit(
                 company_name=data["company_name"],
                 kvk_number=data["kvk_number"],
@@ -77,11 +90,10 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 contact_email=data["contact_email"],
                 contact_phone=data["contact_phone"],
                 processor=data["processor"],
+                policy_number=data["policy_number"],
                 language=translation.get_language() or "nl",
             )
-        except RateLimited as limited:
-            return rate_limited_response(request, limited)
-        except ValidationError as error:  # DuplicateRequest, ProcessorNotConfirmed, full_clean
+        except ValidationError as error:  # ProcessorNotConfirmed, full_clean
             form.add_service_error(error)
         else:
             return redirect("employers:request_done", token=done_token(created.pk))
@@ -99,5 +111,34 @@ def request_done(request: HttpRequest, token: str) -> HttpResponse:
             "employer_request": employer_request,
             "processor_name": employer_request.processor.company_name,
             "numbers": [n.number for n in employer_request.tax_numbers.all()],
+            # What became of the request when it was sent, whatever happened since: a register
+            # match (the link went to the address on file, shown masked) or a.s.r.'s review.
+            # Never anything that depends on other requests (whether a number is taken, say).
+            "masked_email": mask_email(employer_request.register_email)
+            if employer_request.register_email
+            else "",
+            "days": VERIFY_DAYS,
         },
     )
+
+
+def request_limited_response(
+    request: HttpRequest, limited: RateLimited, *, per_kvk: bool
+) -> HttpResponse:
+    """HTTP 429 with ``Retry-After``: too many requests from this address, or naming this KvK
+    number today; nothing was stored or sent, and a.s.r.'s contact is the way on."""
+    minutes = max(1, math.ceil(limited.retry_after / 60))
+    response = render(
+        request,
+        "employers/request_limited.html",
+        {
+            "minutes": minutes,
+            "hours": max(1, math.ceil(limited.retry_after / 3600)),
+            "per_kvk": per_kvk,
+            "unavailable": limited.unavailable,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    add_never_cache_headers(response)
+    return response

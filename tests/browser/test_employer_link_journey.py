@@ -1,5 +1,6 @@
 """The salary-link journey in headless Chromium against the live server: the employer requests
-the link and picks its processor → the processor gets the mail → logs in → registers the
+the link and picks its processor → the address a.s.r.'s register holds for the policy gets the
+confirmation link and confirms → the processor gets the mail → logs in → registers the
 employer on its Werkgevers page → the link shows as active. Loket.nl is the sandbox over HTTP;
 Celery tasks run in this process after commit, so mails land in ``mail.outbox``."""
 
@@ -14,6 +15,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from customers.models import Customer, Policy
 from employers.models import EmployerLink, LinkStatus, RequestStatus
 from onboarding.crypto import encrypt_secret
 from onboarding.models import PayrollProcessor, Status
@@ -23,6 +25,7 @@ from tests.conftest import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROCESSOR_EMAIL = "salaris@devries-zonen.example"
+REGISTER_EMAIL = "administratie@bakkerij-vandijk.example"
 
 
 def _active_processor() -> tuple[PayrollProcessor, str]:
@@ -53,6 +56,11 @@ def test_an_employer_requests_the_processor_registers_and_the_link_is_active(
 ) -> None:
     loket_settings.PORTAL_BASE_URL = live_server.url
     processor, password = _active_processor()
+    Policy.objects.create(
+        number="ASR100001",
+        customer=Customer.objects.create(kvk_number="12345678", name="Bakkerij Van Dijk B.V."),
+        contact_email=REGISTER_EMAIL,
+    )
     page = browser.new_context(locale="nl-NL", viewport={"width": 1200, "height": 900}).new_page()
     page.set_default_timeout(TIMEOUT_MS)
     errors = _collect_console_errors(page)
@@ -61,6 +69,7 @@ def test_an_employer_requests_the_processor_registers_and_the_link_is_active(
     page.goto(f"{live_server.url}/salariskoppeling/aanvragen/")
     page.fill("#id_company_name", "Bakkerij Van Dijk B.V.")
     page.fill("#id_kvk_number", "12345678")
+    page.fill("#id_policy_number", "ASR100001")
     page.fill("#id_tax_numbers", "144068989L01")
     page.fill("#id_contact_name", "Jan van Dijk")
     page.fill("#id_contact_email", "jan@bakkerij.example")
@@ -69,6 +78,15 @@ def test_an_employer_requests_the_processor_registers_and_the_link_is_active(
     page.get_by_role("button", name="Salariskoppeling aanvragen").click()
     expect(page).to_have_url(re.compile(r"/salariskoppeling/aangevraagd/[^/]+/$"))
     expect(page.locator("main")).to_contain_text("Bakkerij Van Dijk B.V.")
+    expect(page.locator("main")).to_contain_text("a\u2026@bakkerij-vandijk.example")
+
+    # 1b. Only the address on file gets the confirmation link; it confirms (GET shows, POST
+    # verifies) and lands on the status page.
+    assert [m.to for m in mail.outbox] == [[REGISTER_EMAIL]]
+    confirm = re.search(r"https?://\S+/salariskoppeling/bevestigen/\S+/", mail.outbox[0].body)
+    page.goto(confirm.group(0))
+    page.get_by_role("button", name="Bevestigen").click()
+    expect(page).to_have_url(re.compile(r"/salariskoppeling/status/[^/]+/$"))
 
     # 2. The processor is told, with a link to its dashboard.
     [notice] = [m for m in mail.outbox if m.to == [PROCESSOR_EMAIL]]
@@ -94,5 +112,6 @@ def test_an_employer_requests_the_processor_registers_and_the_link_is_active(
     link = EmployerLink.objects.get()
     assert link.status == LinkStatus.ACTIVE
     assert link.request.status == RequestStatus.LINKED
-    assert any(m.to == ["jan@bakkerij.example"] and "actief" in m.subject for m in mail.outbox)
+    # the "link active" mail goes to the verified contact: the register's address
+    assert any(m.to == [REGISTER_EMAIL] and "actief" in m.subject for m in mail.outbox)
     assert errors == []

@@ -18,17 +18,22 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page
 
+from customers.models import Customer, Policy
+from employers.models import EmployerRequest
+from employers.tokens import VERIFY_MAX_AGE, VERIFY_SALT, verify_token
 from onboarding.crypto import encrypt_secret
 from onboarding.models import PayrollProcessor, Status
 from tests.browser.test_registration_journey import TIMEOUT_MS, _collect_console_errors
@@ -183,6 +188,12 @@ def _data() -> Data:
     pending = PayrollProcessorFactory(company_name="Loonadvies Bakker")
     failed = PayrollProcessorFactory(check_failed=True, company_name="Salarisadministratie Smit")
     confirmed = PayrollProcessorFactory(confirmed=True, company_name="Payroll Visser B.V.")
+    # a.s.r.'s customer register knows E1 (the employer request below names it)
+    Policy.objects.create(
+        number="ASR100001",
+        customer=Customer.objects.create(kvk_number="12345678", name="Bakkerij Van Dijk B.V."),
+        contact_email="jan@bakkerij-vandijk.example",
+    )
     to_activate = PayrollProcessorFactory(confirmed=True, company_name="Loonbureau Mulder")
     to_activate.user = UserFactory(email=to_activate.email)
     to_activate.save(update_fields=["user"])
@@ -257,6 +268,7 @@ def _employer_pages(walk: Walk, data: Data) -> None:
     walk.check("employer request form with errors")
     page.fill("#id_company_name", "Bakkerij Van Dijk B.V.")
     page.fill("#id_kvk_number", "12345678")
+    page.fill("#id_policy_number", "ASR100001")
     page.fill("#id_tax_numbers", "144068989L01")
     page.fill("#id_contact_name", "Jan van Dijk")
     page.fill("#id_contact_email", "jan@bakkerij.example")
@@ -265,6 +277,24 @@ def _employer_pages(walk: Walk, data: Data) -> None:
     walk.submit("main form.form")
     assert "/salariskoppeling/aangevraagd/" in page.url, walk.failures or page.url
     walk.check("employer request done")
+    _verify_pages(walk)
+
+
+def _verify_pages(walk: Walk) -> None:
+    """The confirmation link of the request just made (mailed to the register's address)."""
+    employer_request = EmployerRequest.objects.order_by("-pk").first()
+    path = f"/salariskoppeling/bevestigen/{verify_token(employer_request.pk)}/"
+    walk.open("verify: valid link", path)
+    walk.submit("main form.form")
+    assert "/salariskoppeling/status/" in walk.page.url, walk.failures or walk.page.url
+    walk.check("status after confirming")
+    walk.open("verify: used link", path)
+    stamp = signing.b62_encode(int(time.time()) - VERIFY_MAX_AGE - 60)
+    expired = signing.TimestampSigner(salt=VERIFY_SALT)
+    value = f"{employer_request.pk}{expired.sep}{stamp}"
+    token = f"{value}{expired.sep}{expired.signature(value)}"
+    walk.open("verify: expired link", f"/salariskoppeling/bevestigen/{token}/")
+    walk.open("verify: tampered link", "/salariskoppeling/bevestigen/onzin/")
 
 
 def _processor_pages(walk: Walk, data: Data) -> None:

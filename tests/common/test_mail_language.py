@@ -117,6 +117,7 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
         "by_asr": False,
         "ended_by": "",
     }
+    status = "https://portaal.example/salariskoppeling/status/t/"
     return {
         "onboarding/emails/asr_notification": {
             "processor": processor,
@@ -175,6 +176,35 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
         "employers/emails/request_received": {
             "employer_request": employer_request,
             "processor_name": "Acme Payroll Ltd",
+            "status_url": status,
+        },
+        "employers/emails/request_verify": {
+            "employer_request": employer_request,
+            "processor_name": "Acme Payroll Ltd",
+            "verify_url": "https://portaal.example/salariskoppeling/bevestigen/t/",
+            "expires_at": WHEN,
+            "status_url": status,
+        },
+        "employers/emails/request_in_review": {
+            "contact_name": "J. Jansen",
+            "company_name": "Jansen Transport Ltd",
+            "days": 7,
+            "status_url": status,
+        },
+        "employers/emails/request_rejected": {
+            "contact_name": "J. Jansen",
+            "company_name": "Jansen Transport Ltd",
+            "kvk_number": "12345678",
+            "reason": "Not an a.s.r. customer.",
+            "status_url": status,
+        },
+        "employers/emails/review_notice": {
+            "employer_request": employer_request,
+            "policy_number": "ASR999999",
+            "processor_name": "Acme Payroll Ltd",
+            "admin_url": "https://portaal.example/beheer/employers/employerrequest/1/",
+            "queue_url": "https://portaal.example/beheer/employers/employerrequest/",
+            "expires_at": WHEN,
         },
         # Issue 12: a withdrawn request and an ended link.
         "employers/emails/request_withdrawn": {

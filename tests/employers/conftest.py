@@ -56,3 +56,19 @@ def submit_verified(**kwargs):
         method=VerificationMethod.REVIEW,
         actor_label="test: goedgekeurd",
     )
+
+
+REGISTER_POLICY = "ASR100001"
+REGISTER_EMAIL = "jan@bakkerij-vandijk.example"
+
+
+@pytest.fixture
+def register(db):
+    """a.s.r.'s customer register: E1 (Bakkerij Van Dijk, KvK 12345678) with one policy, whose
+    contact address on file is :data:`REGISTER_EMAIL`."""
+    from customers.models import Customer, Policy
+
+    customer = Customer.objects.create(kvk_number="12345678", name="Bakkerij Van Dijk B.V.")
+    return Policy.objects.create(
+        number=REGISTER_POLICY, customer=customer, contact_email=REGISTER_EMAIL
+    )

@@ -37,6 +37,7 @@ def valid(confirmed):
     return {
         "company_name": "Bakkerij Van Dijk B.V.",
         "kvk_number": "12345678",
+        "policy_number": "ASR100001",
         "tax_numbers": "144068989L01",
         "contact_name": "Jan van Dijk",
         "contact_email": "jan@bakkerij.example",
@@ -53,6 +54,10 @@ def _form(data: dict) -> EmployerRequestForm:
 
 
 BAD_INPUTS = [
+    # the policy number: required, and where to find it
+    ("policy_number", "", "Vul het polisnummer in. U vindt het bovenaan op het polisblad"),
+    ("policy_number", "12", "Een polisnummer bestaat uit 4 tot 20 letters, cijfers of"),
+    ("policy_number", "ASR_100!", "U vindt het op uw polisblad van a.s.r."),
     # empty
     ("company_name", "", "Vul de naam van uw bedrijf in."),
     ("company_name", "   ", "Vul de naam van uw bedrijf in."),
@@ -144,11 +149,13 @@ def test_a_valid_request_cleans_to_normalised_values(valid, confirmed):
             "kvk_number": " 12.34 56.78 ",
             "tax_numbers": "144068989l01, 173718528 L01\n\n173.718.528L02;144068989L01\t",
             "contact_phone": "+31 (0)10-123 45 67",
+            "policy_number": " asr 100.001 ",
         }
     )
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["kvk_number"] == "12345678"
+    assert form.cleaned_data["policy_number"] == "ASR100001"
     # duplicates within the input collapse; the order typed is kept
     assert form.cleaned_data["tax_numbers"] == ["144068989L01", "173718528L01", "173718528L02"]
     assert form.cleaned_data["processor"] == confirmed

@@ -15,7 +15,8 @@ from django.utils.html import escape
 from employers.models import EmployerRequest, RequestStatus, RequestTaxNumber
 from employers.views.employer import DONE_PAGE_MAX_AGE, DONE_PAGE_SALT, done_token
 from onboarding.models import Status
-from tests.employers.conftest import make_processor, submit_verified
+from tests.employers.conftest import REGISTER_EMAIL, make_processor, submit_verified
+from tests.employers.test_verification import VERIFY_LINK
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def valid(processor):
     return {
         "company_name": "Bakkerij Van Dijk B.V.",
         "kvk_number": "12345678",
+        "policy_number": "ASR100001",
         "tax_numbers": "144068989L01",
         "contact_name": "Jan van Dijk",
         "contact_email": "jan@bakkerij.example",
@@ -94,9 +96,11 @@ def test_a_processor_that_is_not_confirmed_is_not_preselected(client, processor)
     assert _selected(response.content.decode()) == []
 
 
-def test_a_valid_request_redirects_to_the_confirmation_and_mails_employer_and_processor(
-    client, processor, valid, django_capture_on_commit_callbacks
+def test_a_valid_request_redirects_to_the_confirmation_and_mails_only_the_address_on_file(
+    client, processor, valid, register, django_capture_on_commit_callbacks
 ):
+    """A request is stored unverified (reserving nothing); the confirmation link goes to the
+    register's address for the policy, the processor hears nothing yet (test_verification)."""
     data = valid | {"company_name": HOSTILE_NAME, "tax_numbers": "144068989L01\n173718528l02"}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(FORM, data)
@@ -106,13 +110,15 @@ def test_a_valid_request_redirects_to_the_confirmation_and_mails_employer_and_pr
     assert response["Location"] == reverse("employers:request_done", args=[done_token(request.pk)])
     assert request.company_name == HOSTILE_NAME
     assert request.kvk_number == "12345678"
+    assert request.policy_number == "ASR100001"
     assert request.processor == processor
-    assert request.status == RequestStatus.OPEN
+    assert request.status == RequestStatus.UNVERIFIED
     assert request.consent_at is not None
     assert sorted(request.tax_numbers.values_list("number", flat=True)) == [
         "144068989L01",
         "173718528L02",
     ]
+    assert not request.tax_numbers.filter(is_open=True).exists()
 
     page = client.get(response["Location"])
     html = page.content.decode()
@@ -124,18 +130,15 @@ def test_a_valid_request_redirects_to_the_confirmation_and_mails_employer_and_pr
     assert "173718528L02" in html
     assert "no-cache" in page["Cache-Control"]
 
-    assert len(mail.outbox) == 2
-    by_recipient = {message.to[0]: message for message in mail.outbox}
-    assert sorted(by_recipient) == sorted(["jan@bakkerij.example", processor.email])
-    for message in mail.outbox:
-        [(html_body, mimetype)] = message.alternatives
-        assert mimetype == "text/html"
-        assert "\n" not in message.subject
-        assert escape(HOSTILE_NAME) in html_body
-        assert HOSTILE_NAME not in html_body
-        assert HOSTILE_NAME in message.body  # plain text: nothing to escape
-    assert processor.company_name in by_recipient["jan@bakkerij.example"].body
-    assert "12345678" in by_recipient[processor.email].body
+    [message] = mail.outbox
+    assert message.to == [REGISTER_EMAIL]
+    [(html_body, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert "\n" not in message.subject
+    assert escape(HOSTILE_NAME) in html_body
+    assert HOSTILE_NAME not in html_body
+    assert HOSTILE_NAME in message.body  # plain text: nothing to escape
+    assert processor.company_name in message.body
 
 
 def test_the_typed_values_come_back_when_one_field_is_wrong(client, valid):
@@ -150,24 +153,21 @@ def test_the_typed_values_come_back_when_one_field_is_wrong(client, valid):
     assert EmployerRequest.objects.count() == 0
 
 
-def test_an_open_request_for_the_same_number_is_refused_on_the_numbers_field(
-    client, valid, django_capture_on_commit_callbacks
+def test_a_second_request_for_the_same_number_is_accepted_and_tells_nothing_of_the_first(
+    client, valid, register, django_capture_on_commit_callbacks
 ):
+    """Unverified requests block nothing, and the form never says whether a number is taken;
+    which of two requests counts is decided when one is verified (test_verification)."""
     with django_capture_on_commit_callbacks(execute=True):
         client.post(FORM, valid)
-    mail.outbox.clear()
+        response = client.post(
+            FORM, valid | {"company_name": "Nog een keer", "tax_numbers": "144068989 l01"}
+        )
 
-    response = client.post(
-        FORM, valid | {"company_name": "Nog een keer", "tax_numbers": "144068989 l01"}
-    )
-
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert list(errors) == ["tax_numbers"]
-    assert "Er loopt al een aanvraag voor 144068989L01" in errors["tax_numbers"][0]
-    assert "Er loopt al een aanvraag voor 144068989L01" in response.content.decode()
-    assert EmployerRequest.objects.count() == 1
-    assert mail.outbox == []
+    assert response.status_code == 302
+    assert EmployerRequest.objects.count() == 2
+    assert not RequestTaxNumber.objects.filter(is_open=True).exists()
+    assert "Er loopt al een aanvraag" not in client.get(response["Location"]).content.decode()
 
 
 def test_a_processor_no_longer_confirmed_when_the_form_is_sent_gets_a_message(
@@ -362,36 +362,46 @@ def test_the_home_page_links_to_the_request_form(client):
     assert "Salariskoppeling aanvragen" in html
 
 
+def _verify_by_link(client, capture) -> None:
+    [message] = [m for m in mail.outbox if REGISTER_EMAIL in m.to]
+    link = VERIFY_LINK.search(message.body).group(0)
+    mail.outbox.clear()
+    with capture(execute=True):
+        assert client.post(link).status_code == 302
+
+
 def test_each_recipient_gets_the_request_mails_in_its_own_language(
-    client, processor, valid, django_capture_on_commit_callbacks
+    client, processor, valid, register, django_capture_on_commit_callbacks
 ):
-    """The employer asked on the English page: its mail is English. The processor registered in
-    Dutch (the default): its notice stays Dutch."""
+    """The employer asked on the English page: its mails are English. The processor registered
+    in Dutch (the default): its notice, once the request is verified, stays Dutch."""
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(FORM, valid, headers={"accept-language": "en"})
 
     assert EmployerRequest.objects.get().language == "en"
+    [link_mail] = mail.outbox
+    assert link_mail.subject == ("Confirm the salary link request for Bakkerij Van Dijk B.V.")
+    _verify_by_link(client, django_capture_on_commit_callbacks)
     by_address = {message.to[0]: message for message in mail.outbox}
-    employer, to_processor = by_address["jan@bakkerij.example"], by_address[processor.email]
+    employer, to_processor = by_address[REGISTER_EMAIL], by_address[processor.email]
     assert (
-        employer.subject == "Your salary link request for Bakkerij Van Dijk B.V. has been received"
+        employer.subject == "Your salary link request for Bakkerij Van Dijk B.V. has been confirmed"
     )
     assert to_processor.subject.startswith("Nieuwe aanvraag salariskoppeling: Bakkerij Van Dijk")
 
 
 def test_a_processor_that_registered_in_english_gets_its_notice_in_english(
-    client, processor, valid, django_capture_on_commit_callbacks
+    client, processor, valid, register, django_capture_on_commit_callbacks
 ):
     processor.language = "en"
     processor.save(update_fields=["language"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(FORM, valid)
+    _verify_by_link(client, django_capture_on_commit_callbacks)
 
     assert EmployerRequest.objects.get().language == "nl"
     by_address = {message.to[0]: message for message in mail.outbox}
     assert by_address[processor.email].subject.startswith("New salary link request: Bakkerij")
-    assert by_address["jan@bakkerij.example"].subject.startswith(
-        "Uw aanvraag voor de salariskoppeling"
-    )
+    assert by_address[REGISTER_EMAIL].subject.startswith("Uw aanvraag voor de salariskoppeling")
