@@ -10,6 +10,7 @@ import re
 import secrets
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
@@ -113,5 +114,25 @@ def test_an_employer_requests_the_processor_registers_and_the_link_is_active(
     assert link.status == LinkStatus.ACTIVE
     assert link.request.status == RequestStatus.LINKED
     # the "link active" mail goes to the verified contact: the register's address
-    assert any(m.to == [REGISTER_EMAIL] and "actief" in m.subject for m in mail.outbox)
+    [active] = [m for m in mail.outbox if m.to == [REGISTER_EMAIL] and "actief" in m.subject]
+    assert not any(m.to == ["jan@bakkerij.example"] for m in mail.outbox)
+
+    # 5. The employer follows the mail's "Intrekken" link to its status page: active, with the
+    # revoke form. It revokes (a reason, then a confirmation): the link ends at once.
+    revoke = re.search(r"Intrekken: (https?://\S+)", active.body).group(1)
+    page.goto(revoke)
+    expect(page.locator("main")).to_contain_text("Koppeling intrekken")
+    page.fill("#id_reason", "Wij stoppen met deze verzekering")
+    page.locator("main form").get_by_role("button", name="Koppeling intrekken").click()
+    page.get_by_role("button", name="Ja, koppeling beëindigen").click()
+    expect(page).to_have_url(re.compile(r"/salariskoppeling/status/[^/]+/$"))
+    expect(page.locator("main")).to_contain_text("Beëindigd")
+    expect(page.locator("main")).to_contain_text("Wij stoppen met deze verzekering")
+    expect(page.get_by_role("button", name="Koppeling intrekken")).to_have_count(0)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ENDED
+    assert link.end_reason == "Wij stoppen met deze verzekering"
+    # the processor and a.s.r. are told
+    ended = [m for m in mail.outbox if "beëindigd" in m.subject.lower()]
+    assert sorted(m.to[0] for m in ended) == sorted([PROCESSOR_EMAIL, settings.ASR_NOTIFY_EMAIL])
     assert errors == []
