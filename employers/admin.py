@@ -139,7 +139,10 @@ class _NoAddMixin:
         return False  # these come from the employers' form and the processors' registrations
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
+        # The evidence per employer (issue 12) is read from these rows and their history: no
+        # one deletes them by hand, not even a superuser. Unverified requests expire by
+        # themselves (employers.services.verification.requests_expire).
+        return False
 
 
 # --- requests ------------------------------------------------------------------------------------

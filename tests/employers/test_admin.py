@@ -19,6 +19,7 @@ from employers.admin import CSV_DELIMITER, CSV_HEADER, csv_safe
 from employers.models import (
     EmployerEvent,
     EmployerLink,
+    EmployerRequest,
     LinkStatus,
     LinkTaxNumber,
     RequestStatus,
@@ -142,7 +143,9 @@ def test_a_request_page_shows_its_numbers_and_history(
     assert "Handleiding: stap 3, Ak gebruiker" in html
 
 
-def test_requests_and_links_cannot_be_added_and_only_superusers_delete(client, processor):
+def test_requests_and_links_cannot_be_added_or_deleted_in_the_admin(
+    client, admin_client, processor
+):
     staff = StaffUserFactory(
         permissions=[
             f"employers.{action}_{model}"
@@ -164,6 +167,13 @@ def test_requests_and_links_cannot_be_added_and_only_superusers_delete(client, p
         client.get(reverse("admin:employers_employerlink_delete", args=[link.pk])).status_code
         == 403
     )
+    # not even a superuser: the evidence per employer is read from these rows
+    for name, pk in (("employerrequest", request.pk), ("employerlink", link.pk)):
+        url = reverse(f"admin:employers_{name}_delete", args=[pk])
+        assert admin_client.get(url).status_code == 403
+        assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert EmployerRequest.objects.filter(pk=request.pk).exists()
+    assert EmployerLink.objects.filter(pk=link.pk).exists()
 
 
 def test_the_request_form_in_the_admin_changes_nothing(admin_client, processor):
