@@ -80,7 +80,9 @@ def _request_about(employer_request: EmployerRequest) -> dict[str, Any]:
         "kvk_number": employer_request.kvk_number,
         "numbers": [n.number for n in employer_request.tax_numbers.all()],
         "contact_name": employer_request.contact_name,
-        "contact_email": employer_request.contact_email,
+        # The verified contact once verified (the register's address, or the one a.s.r.
+        # approved), never an address merely typed in the form; before that, the typed one.
+        "contact_email": employer_request.verified_email or employer_request.contact_email,
         "contact_phone": employer_request.contact_phone,
         "created_at": employer_request.created_at,
     }

@@ -452,9 +452,6 @@ class SkipReason(TextChoices):
 
 
 _SKIP_BY_REQUEST_STATUS = {
-    RequestStatus.UNVERIFIED: SkipReason.NOT_VERIFIED,
-    RequestStatus.IN_REVIEW: SkipReason.NOT_VERIFIED,
-    RequestStatus.REJECTED: SkipReason.NOT_VERIFIED,
     RequestStatus.DECLINED: SkipReason.DECLINED,
     RequestStatus.WITHDRAWN: SkipReason.ENDED,
     RequestStatus.ENDED: SkipReason.ENDED,
@@ -475,9 +472,11 @@ def bulk_registration(
 ) -> BulkRegistration:
     """What "Alles aanmelden" does with ``rows`` (the filtered overview): it registers the
     employers with a verified request and those without any request (their link waits for one),
-    and skips, saying why, the employers whose link ended and those whose only requests to this
-    processor are not verified (yet), declined by it, withdrawn or ended. Those requests are not
-    shown on the page; they are matched to the employers Loket.nl shows (``current``) by the
+    and skips, saying why, the employers whose link ended and those whose only verified requests
+    to this processor were declined by it, withdrawn or ended. Those requests are not shown on
+    the page; a request never verified (unverified, in review, rejected by a.s.r.) counts as no
+    request at all: the processor never learns of it and it changes nothing here. The skipped
+    ones are matched to the employers Loket.nl shows (``current``) by the
     request's rule (:class:`~employers.matching.MatchIndex`). Two queries."""
     candidates = [row for row in rows if row.can_register and row.employer_id]
     reason_of: dict[str, str] = {
@@ -490,7 +489,7 @@ def bulk_registration(
     }
     if without_request:
         hidden = list(
-            EmployerRequest.objects.filter(processor=processor)
+            EmployerRequest.objects.filter(processor=processor, verified_at__isnull=False)
             .exclude(status__in=SHOWN_REQUEST_STATES)
             .order_by("created_at", "id")
             .values_list("id", "kvk_number", "status")

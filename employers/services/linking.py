@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +33,6 @@ from employers.models import (
     EmployerLink,
     EmployerRequest,
     LinkStatus,
-    LinkTaxNumber,
     RequestStatus,
     RequestTaxNumber,
 )
@@ -282,20 +280,14 @@ def employer_problems_due(link_ids: Sequence[int]) -> None:
 
 
 def _link_requests(active: list[EmployerLink], trigger: str) -> list[EmployerEvent]:
-    """Mark linked: the requests of the activated links, and any other open request of the same
-    processor naming one of their numbers (an employer may ask per loonheffingennummer)."""
-    processor_ids = {link.processor_id for link in active}
-    siblings = RequestTaxNumber.objects.filter(
-        is_open=True,
-        request__processor_id__in=processor_ids,
-        number__in=LinkTaxNumber.objects.filter(link__in=[link.pk for link in active]).values(
-            "number"
-        ),
-    ).values("request_id")
+    """Mark linked: the requests of the activated links. (No other request is swept along: a link
+    is active only when its own verified request names exactly the employer's numbers, and a
+    number is open in one verified request at a time, so no other request can name them; each
+    request keeps its own link, which its employer can revoke.)"""
     request_ids = list(
-        EmployerRequest.objects.filter(status=RequestStatus.OPEN)
-        .filter(Q(pk__in=[link.request_id for link in active]) | Q(pk__in=siblings))
-        .values_list("pk", flat=True)
+        EmployerRequest.objects.filter(
+            status=RequestStatus.OPEN, pk__in=[link.request_id for link in active]
+        ).values_list("pk", flat=True)
     )
     if not request_ids:
         return []

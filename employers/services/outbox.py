@@ -49,7 +49,11 @@ def request_mails_send(*, request_id: int) -> bool:
     with transaction.atomic():
         held = _hold_one(
             EmployerRequest.objects.filter(
-                pk=request_id, mails_sent_at__isnull=True, verified_at__isnull=False
+                pk=request_id,
+                mails_sent_at__isnull=True,
+                verified_at__isnull=False,
+                # withdrawn, declined or ended before the mail went out: it is moot
+                status__in=(RequestStatus.OPEN, RequestStatus.LINKED),
             )
         )
         if not held:

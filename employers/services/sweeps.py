@@ -129,9 +129,11 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
     ready = Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
     requests = EmployerRequest.objects.filter(ready).order_by("pk")
     received = list(
-        requests.filter(mails_sent_at__isnull=True, verified_at__lt=before).values_list(
-            "pk", flat=True
-        )
+        requests.filter(
+            mails_sent_at__isnull=True,
+            verified_at__lt=before,
+            status__in=(RequestStatus.OPEN, RequestStatus.LINKED),
+        ).values_list("pk", flat=True)
     )
     problems = list(
         requests.filter(

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.text import mask_email
+from customers.selectors import policy_match
 from employers import services
 from employers.forms import EmployerRequestForm, preselected_processor
 from employers.models import VERIFY_DAYS, EmployerRequest
@@ -77,8 +78,14 @@ def request_form(request: HttpRequest) -> HttpResponse:
             limits.check_limit_per_client(client_ip(request))
         except RateLimited as limited:
             return request_limited_response(request, limited, per_kvk=False)
+        # A request matching the register mails only the address on file: its budget is the
+        # policy's. The others go to a.s.r.'s review: their budget is the KvK number's. So junk
+        # naming a company's public KvK number never stops the company's own (matching) request.
+        match = policy_match(kvk_number=data["kvk_number"], policy_number=data["policy_number"])
         try:
-            limits.employer_request_per_kvk(data["kvk_number"])
+            limits.employer_request_per_kvk(
+                data["kvk_number"] if match is None else f"polis:{match.policy_number}"
+            )
         except RateLimited as limited:
             return request_limited_response(request, limited, per_kvk=True)
         try:

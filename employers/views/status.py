@@ -12,6 +12,7 @@ acts next, and the employer's control over it. Its address carries the request's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_POST, require_safe
 from common.forms import SingleLineField
 from common.text import mask_email
 from employers import services
-from employers.emails import REVOKE_ANCHOR
+from employers.emails import REVOKE_ANCHOR, word_decline_reason
 from employers.models import (
     EmployerLink,
     EmployerRequest,
@@ -47,13 +48,18 @@ class StatusNotFound(Exception):
     """No request has this token (unknown, mistyped, or the unverified request expired)."""
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+"""The shape of a status token (``secrets.token_urlsafe``): anything else is not looked up (a NUL
+byte would not even reach PostgreSQL)."""
+
+
 def request_for_status_token(token: str) -> EmployerRequest:
     found = (
         EmployerRequest.objects.select_related("processor")
         .prefetch_related("tax_numbers")
         .filter(status_token=token)
         .first()
-        if token
+        if token and _TOKEN.fullmatch(token)
         else None
     )
     if found is None:
@@ -202,7 +208,8 @@ def _end(employer_request: EmployerRequest, link: EmployerLink | None) -> End | 
         text = _(
             "%(processor)s heeft deze aanvraag geweigerd. Er wordt geen koppeling gemaakt."
         ) % {"processor": employer_request.processor.company_name}
-        return End(_("Geweigerd door uw salarisverwerker"), at, reason, text)
+        # The standard reason is stored in Dutch (a.s.r.'s record): worded in the page's language.
+        return End(_("Geweigerd door uw salarisverwerker"), at, word_decline_reason(reason), text)
     if status == RequestStatus.ENDED:
         if link is not None and link.ended_at:
             at, reason = link.ended_at, link.end_reason or reason

@@ -603,6 +603,24 @@ def test_an_unknown_status_token_is_a_clear_404_page_with_the_way_to_a_new_reque
     assert settings.ASR_CONTACT_EMAIL in page
 
 
+@pytest.mark.parametrize("token", ["\x00", "a\x00b", "x" * 500, "ä" * 30])
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        ("get", "employers:status"),
+        ("post", "employers:status_withdraw"),
+        ("post", "employers:status_revoke"),
+    ],
+)
+def test_a_tampered_status_token_is_the_same_clear_404_page_never_a_500(
+    client, method, name, token
+):
+    response = getattr(client, method)(reverse(name, args=[token]))
+
+    assert response.status_code == 404
+    assert "Aanvraag niet gevonden" in response.content.decode()
+
+
 def test_a_post_with_another_requests_token_does_not_touch_this_request(
     client, processor, django_capture_on_commit_callbacks
 ):

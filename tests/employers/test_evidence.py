@@ -4,6 +4,7 @@ recorded, and the history rows it is read from being append-only (PostgreSQL and
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from customers.models import Customer, Policy
 from employers import services
@@ -448,3 +450,42 @@ def test_postgresql_refuses_to_change_anything_but_the_deleted_actor(processor):
             "UPDATE employers_employerevent SET actor_id = NULL, note = 'x' WHERE id = %s",
             [row.pk],
         )
+
+
+def test_postgresql_refuses_to_delete_the_history_of_a_link(processor):
+    row = _one_event(processor)
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM employers_employerevent WHERE id = %s", [row.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        EmployerEvent.objects.filter(pk=row.pk).delete()
+
+    assert EmployerEvent.objects.filter(pk=row.pk).exists()
+
+
+def test_postgresql_refuses_to_delete_the_history_of_a_verified_request(processor):
+    verified = _submit(processor)
+    services.request_verify(
+        request_id=verified.pk, method=VerificationMethod.REVIEW, actor_label="test"
+    )
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        EmployerEvent.objects.filter(request=verified).delete()
+
+    assert EmployerEvent.objects.filter(request=verified).count() == 2
+
+
+def test_an_unverified_request_expires_with_its_history(processor):
+    unverified = _submit(processor)
+    EmployerRequest.objects.filter(pk=unverified.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    assert services.requests_expire() == 1
+
+    assert not EmployerRequest.objects.filter(pk=unverified.pk).exists()
+    assert not EmployerEvent.objects.filter(request_id=unverified.pk).exists()

@@ -466,30 +466,28 @@ def _confirm_text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
-def test_alles_aanmelden_skips_an_employer_whose_request_is_not_verified_and_says_so(
+def test_an_unverified_request_changes_nothing_in_alles_aanmelden_and_is_never_shown(
     logged_in, owner, django_capture_on_commit_callbacks
 ):
+    """A forged request (public KvK number, never confirmed) must neither be seen by the
+    processor nor change what it registers: it counts as no request at all."""
     _request(owner, django_capture_on_commit_callbacks)  # E1: verified
     _unverified(owner, E2_NUMBERS, E2_KVK)  # E2: not verified; E3: no request at all
 
     confirm = logged_in.post(REGISTER, {"alle": "1"})
     text = _confirm_text(confirm)
-    assert "2 werkgevers aanmelden?" in text
-    assert '<input type="hidden" name="aantal" value="2">' in confirm.content.decode()
-    assert (
-        "1 werkgever slaan we over: de aanvraag is nog niet bevestigd door de werkgever of a.s.r."
-    ) in text
+    assert "3 werkgevers aanmelden?" in text
+    assert "slaan we over" not in text
+    assert "bevestigd" not in text.split("aanmelden?")[1].split("Ja,")[0]
     with django_capture_on_commit_callbacks(execute=True):
-        response = logged_in.post(
-            REGISTER, {"alle": "1", "bevestigd": "1", "aantal": "2"}, follow=True
-        )
+        logged_in.post(REGISTER, {"alle": "1", "bevestigd": "1", "aantal": "3"}, follow=True)
 
     registered = dict(EmployerLink.objects.values_list("loket_employer_id", "status"))
-    assert registered == {E1: LinkStatus.ACTIVE, E3: LinkStatus.AWAITING_REQUEST}
-    assert (
-        "1 werkgever is niet aangemeld: de aanvraag is nog niet bevestigd door de werkgever of "
-        "a.s.r."
-    ) in _confirm_text(response)
+    assert registered == {
+        E1: LinkStatus.ACTIVE,
+        E2: LinkStatus.AWAITING_REQUEST,
+        E3: LinkStatus.AWAITING_REQUEST,
+    }
 
 
 def test_alles_aanmelden_skips_declined_and_ended_employers_which_can_be_registered_alone(
@@ -527,13 +525,33 @@ def test_alles_aanmelden_skips_declined_and_ended_employers_which_can_be_registe
 
 
 def test_alles_aanmelden_with_only_skipped_employers_registers_nothing_and_says_why(
-    logged_in, owner
+    logged_in, owner, django_capture_on_commit_callbacks
 ):
-    _unverified(owner)
+    declined = _request(owner, django_capture_on_commit_callbacks)
+    services.request_decline(
+        request_id=declined.pk, processor=owner, reason="Geen klant van ons", actor=None
+    )
 
     response = logged_in.post(REGISTER, {"alle": "1", "status": "available", "q": "Bakkerij"})
 
     html = logged_in.get(response["Location"]).content.decode()
     assert "Er is geen werkgever gekozen om aan te melden." in html
-    assert "1 werkgever is niet aangemeld: de aanvraag is nog niet bevestigd" in html
+    assert "1 werkgever is niet aangemeld: u heeft de aanvraag geweigerd" in html
     assert not EmployerLink.objects.exists()
+
+
+def test_the_standard_decline_reason_is_worded_in_the_language_of_the_status_page(
+    client, owner, django_capture_on_commit_callbacks
+):
+    declined = _request(owner, django_capture_on_commit_callbacks)
+    services.request_decline(
+        request_id=declined.pk, processor=owner, reason="Geen klant van ons", actor=None
+    )
+    url = reverse("employers:status", args=[declined.status_token])
+
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    dutch = client.get(url, headers={"accept-language": "nl"}).content.decode()
+
+    assert "Not a client of ours" in english
+    assert "Geen klant van ons" not in english
+    assert "Geen klant van ons" in dutch

@@ -474,6 +474,24 @@ def test_too_many_requests_naming_one_kvk_number_get_a_429_whatever_the_address(
     assert _post(client, django_capture_on_commit_callbacks, other_kvk).status_code == 302
 
 
+def test_junk_naming_a_public_kvk_number_never_blocks_the_employers_own_matching_request(
+    client, processor, register, form_data, settings, django_capture_on_commit_callbacks
+):
+    """The squatting of issue 12 by other means: requests without the right policy number use up
+    the KvK number's budget (they only reach a.s.r.'s review); the employer's request with its
+    policy number has the policy's own budget."""
+    settings.EMPLOYER_REQUESTS_PER_KVK_PER_DAY = 2
+    junk = form_data | {"policy_number": "ASR-999999", "contact_email": "aanvaller@example.org"}
+    for n in range(3):
+        _post(client, django_capture_on_commit_callbacks, junk, REMOTE_ADDR=f"10.0.1.{n}")
+    assert _post(client, django_capture_on_commit_callbacks, junk).status_code == 429
+
+    response = _post(client, django_capture_on_commit_callbacks, form_data, REMOTE_ADDR="10.0.2.1")
+
+    assert response.status_code == 302
+    assert EmployerRequest.objects.filter(status=RequestStatus.UNVERIFIED).count() == 1
+
+
 def test_the_kvk_limit_speaks_english_on_the_english_page(
     client, processor, form_data, settings, django_capture_on_commit_callbacks
 ):
