@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -358,6 +359,19 @@ if not DEBUG:
 # Trust X-Forwarded-Proto only behind a proxy that overwrites it (never with gunicorn exposed).
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies whose X-Forwarded-For the portal believes (addresses or CIDR networks):
+# the header is read only when the direct peer (REMOTE_ADDR) is one of them, and the client is
+# the right-most address in it that is not one of them (onboarding.http.client_ip). Empty: the
+# header is never read, every limit counts REMOTE_ADDR.
+_trusted_proxies = []
+for _entry in env_list("TRUSTED_PROXIES", default=[]):
+    try:
+        _trusted_proxies.append(ipaddress.ip_network(_entry, strict=False))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_entry!r} is geen IP-adres of netwerk (CIDR)."
+        ) from None
+TRUSTED_PROXIES = tuple(_trusted_proxies)
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
