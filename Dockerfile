@@ -3,7 +3,10 @@
 # command. The image holds no secret: everything comes from the environment at run time.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# DEBUG off in the image itself (config/settings.py defaults to off too): a container started
+# without it never runs with the development keys or technical error pages.
+ENV DEBUG=off \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -23,8 +23,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
+# DEBUG defaults to off in config/settings.py; the embedded default is the development mode, so
+# `make run` (scripts/run-embedded) and the developer targets below turn it on explicitly.
 run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, a Celery worker with its beat, Loket.nl sandbox, demo data)
-	scripts/run-embedded
+	DEBUG=on scripts/run-embedded
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest
 # with that environment. "$$@" hands PYTEST_ARGS to pytest word for word.
@@ -35,7 +37,7 @@ test: $(VENV)/.installed messages chromium ## Lint (ruff, import contracts), for
 # gettext's msgfmt (Debian: gettext; scripts/ensure-gettext installs it as root).
 messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
 	@scripts/ensure-gettext
-	$(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
+	DEBUG=on $(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
 
 # After changing a text: collect every msgid of the templates and Python code into
 # locale/en/LC_MESSAGES/django.po (tests/config/test_catalogues.py uses the same options and fails
@@ -43,7 +45,7 @@ messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
 # locale/nl/LC_MESSAGES/django.po holds only Dutch for Django's own texts that Django leaves English.
 po: $(VENV)/.installed ## Update locale/en/LC_MESSAGES/django.po from the sources (makemessages)
 	@scripts/ensure-gettext
-	$(BIN)/python manage.py makemessages -l en --ignore .venv --ignore tests --ignore bench --add-location file -e html,txt,py --no-obsolete
+	DEBUG=on $(BIN)/python manage.py makemessages -l en --ignore .venv --ignore tests --ignore bench --add-location file -e html,txt,py --no-obsolete
 
 # Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root
 # it installs it; otherwise it says what is missing. Outside CI `make test` goes on and the browser

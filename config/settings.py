@@ -1,10 +1,11 @@
 """Settings of the salary-link portal: one file, driven by environment variables.
 
-With no environment at all the portal runs the *embedded default*: DEBUG on, SQLite, Celery tasks
-executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. ``make run``
-(scripts/run-embedded) adds ``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat,
-so that tasks and periodic work run in the background as in production. Production sets
-``DEBUG=off`` and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
+``DEBUG`` defaults to off. With only ``DEBUG=on`` the portal runs the *embedded default*:
+SQLite, Celery tasks executed in-process after commit, the built-in Loket.nl sandbox, console
+e-mail, the development keys. ``make run`` (scripts/run-embedded) sets ``DEBUG=on`` and
+``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat, so that tasks and periodic
+work run in the background as in production. Production leaves ``DEBUG`` off (the Dockerfile sets
+it off too) and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
 ``LOKET_ENDPOINT``: nothing secret has a production default. Every variable is documented in
 ``.env.example``; a bad value stops start-up with a message naming the variable.
 """
@@ -29,11 +30,19 @@ from onboarding import task_names as onboarding_tasks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless switched on: an image or a process started without DEBUG must not run with the
+# published development keys and technical error pages. The embedded default (`make run`, the
+# test suite through config.settings_test) sets DEBUG=on itself.
+DEBUG = env_bool("DEBUG", default=False)
 
 # --- secrets ---------------------------------------------------------------------------------
 _DEV_SECRET_KEY = "insecure-development-only-key-never-used-with-debug-off"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or _DEV_SECRET_KEY
+if not DEBUG and env_str("SECRET_KEY") is None:
+    raise ImproperlyConfigured(
+        "De omgevingsvariabele SECRET_KEY moet gezet zijn: DEBUG staat standaard uit. "
+        "Voor de ingebouwde ontwikkelstand: DEBUG=on (make run zet dat zelf)."
+    )
+SECRET_KEY = env_str("SECRET_KEY") or _DEV_SECRET_KEY
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY moet met DEBUG=off minstens 50 willekeurige tekens zijn."
