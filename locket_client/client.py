@@ -56,7 +56,8 @@ T = TypeVar("T")
 
 
 class _BoundedTransport(Transport):
-    """zeep transport with a whole-call deadline, a size cap, local-only loading and no body logs.
+    """zeep transport with a whole-call deadline, a size cap, local-only loading, no body logs
+    and no redirects.
 
     zeep's own ``Transport.post`` logs complete envelopes at DEBUG, password included; this one
     logs the address, status and size only.
@@ -89,6 +90,9 @@ class _BoundedTransport(Transport):
             headers=headers,
             timeout=(self.timeout, self.timeout),
             stream=True,
+            # A redirect would replay the envelope, password included, to wherever it points
+            # (307/308 keep the body): a 3xx is an unexpected answer, never followed.
+            allow_redirects=False,
         )
         try:
             declared = int(response.headers.get("Content-Length") or 0)
