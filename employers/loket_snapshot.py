@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from locket_client.client import get_client
 from locket_client.errors import LoketError
@@ -75,6 +76,7 @@ def _key(processor: PayrollProcessor) -> str:
     return f"loket-view:{processor.pk}:{fingerprint}"
 
 
+@sensitive_variables("credentials")
 def snapshot(processor: PayrollProcessor, *, refresh: bool = False) -> LoketSnapshot:
     """The processor's snapshot, cached unless ``refresh``. Raises the client's ``LoketError``s."""
     key = _key(processor)

@@ -23,6 +23,7 @@ import requests
 import zeep
 import zeep.exceptions
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from lxml import etree
 from zeep.transports import Transport
 
@@ -81,6 +82,7 @@ class _BoundedTransport(Transport):
         path = Path(urlparse(url).path if scheme == "file" else url).expanduser()
         return path.read_bytes()
 
+    @sensitive_variables("message")  # the envelope: the password is in its header
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
         deadline = time.monotonic() + self.timeout
         started = time.perf_counter()
@@ -271,6 +273,7 @@ class LoketClient:
 
     # --- plumbing --------------------------------------------------------------------------
 
+    @sensitive_variables("header", "credentials")
     def _call(self, operation: str, credentials: Credentials, **arguments: Any) -> Any:
         header = self._header(
             Omgevingscode=credentials.omgevingscode,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from onboarding import pagecache, selectors, services
@@ -80,6 +81,9 @@ def _not_correctable(request: HttpRequest, processor: PayrollProcessor) -> HttpR
     return None
 
 
+# The Loket.nl password: "********" in Django's error reports, in POST and in the locals.
+@sensitive_post_parameters("loket_password")
+@sensitive_variables("data")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
@@ -155,6 +159,7 @@ def recheck(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("onboarding:status", token=processor.status_token)
 
 
+@sensitive_post_parameters("loket_password")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def correct(request: HttpRequest, token: str) -> HttpResponse:
