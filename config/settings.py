@@ -393,13 +393,31 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # Status and activation tokens are secrets in URL paths: "…" in every log line.
+    "filters": {"redact_tokens": {"()": "common.logredact.RedactTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # zeep's own transport logging would print whole envelopes; our transport replaces it,
         # but keep the library quiet below WARNING whatever LOG_LEVEL says.
         "zeep": {"level": "WARNING"},
+        # runserver's access log (`make run`) through the redacting handler; Django's default
+        # sends it to a handler of its own, unfiltered.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_tokens"],
+        },
+        # Django's own warnings name the path ("Not Found: /aanmelding/<token>/"); a filter on
+        # the logger redacts the record before any handler (the console's, mail_admins) sees it.
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.security.csrf": {"filters": ["redact_tokens"]},
     },
 }
