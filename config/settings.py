@@ -318,6 +318,9 @@ if not PORTAL_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("PORTAL_BASE_URL moet een http(s)-adres zijn.")
 LOGIN_URL = "onboarding:login"
 LOGIN_REDIRECT_URL = "onboarding:dashboard"
+# The processor's status page link (a bearer secret in the confirmation mails) stops working this
+# many days after a.s.r. confirmed or rejected the registration; the page then says what to do.
+STATUS_LINK_DAYS = env_int("STATUS_LINK_DAYS", default=90, minimum=1)
 PASSWORD_RESET_TIMEOUT = env_int("ACTIVATION_LINK_SECONDS", default=3 * 24 * 3600, minimum=600)
 
 # --- internationalisation --------------------------------------------------------------------
