@@ -314,4 +314,6 @@ def directory(request: HttpRequest) -> HttpResponse:
         cache=pagecache.DIRECTORY_PAGES,
         template_name="onboarding/directory.html",
         context=lambda: _directory_context(search, requested),
+        # Only ?q= (cleaned) and ?pagina= (a number) make the page: the cache key has those.
+        canonical_path=_directory_url(search, requested),
     )
