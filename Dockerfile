@@ -17,16 +17,16 @@ WORKDIR /app
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
-# Dependencies first, so that a change in the source does not reinstall them. pyproject declares
-# no packages (`packages = []`): `pip install .` installs the dependencies only, and the code runs
-# from /app through PYTHONPATH. README.md is the project's declared readme, so setuptools needs it.
+# Dependencies first, so that a change in the source does not reinstall them: exactly the versions
+# in requirements.lock (scripts/lock-dependencies writes it from pyproject.toml), each file checked
+# against its sha256 (--require-hashes). The code runs from /app through PYTHONPATH.
 # GNU gettext compiles the translation catalogues at build time (the .mo files are not in git).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml README.md ./
-RUN pip install .
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 

@@ -15,12 +15,15 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-# The stamp is newer than pyproject.toml once the dependencies it declares are installed; editing
-# pyproject.toml makes the next `make run`/`make test` install again.
-$(VENV)/.installed: pyproject.toml
+# The stamp is newer than pyproject.toml and the lock once the dependencies are installed; editing
+# either makes the next `make run`/`make test` install again. The dependencies come from
+# requirements-dev.lock, each file checked against its sha256 (--require-hashes); the project itself
+# is installed without dependencies. After changing pyproject.toml: scripts/lock-dependencies.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
 # DEBUG defaults to off in config/settings.py; the embedded default is the development mode, so
