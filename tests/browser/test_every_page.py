@@ -16,6 +16,7 @@ it worked: ``axe.version`` is the vendored version.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -156,6 +158,7 @@ class Data:
     pending_token: str
     failed_token: str
     confirmed_token: str
+    expired_token: str
     activation_path: str
 
 
@@ -182,6 +185,11 @@ def _data() -> Data:
     pending = PayrollProcessorFactory(company_name="Loonadvies Bakker")
     failed = PayrollProcessorFactory(check_failed=True, company_name="Salarisadministratie Smit")
     confirmed = PayrollProcessorFactory(confirmed=True, company_name="Payroll Visser B.V.")
+    expired = PayrollProcessorFactory(
+        confirmed=True,
+        company_name="Loonbureau De Wit",
+        confirmed_at=now - dt.timedelta(days=settings.STATUS_LINK_DAYS + 1),
+    )
     to_activate = PayrollProcessorFactory(confirmed=True, company_name="Loonbureau Mulder")
     to_activate.user = UserFactory(email=to_activate.email)
     to_activate.save(update_fields=["user"])
@@ -194,6 +202,7 @@ def _data() -> Data:
         pending_token=pending.status_token,
         failed_token=failed.status_token,
         confirmed_token=confirmed.status_token,
+        expired_token=expired.status_token,
         activation_path=f"/account/activeren/{uid}/{token}/",
     )
 
@@ -216,6 +225,7 @@ def _public_pages(walk: Walk, data: Data) -> None:
     walk.submit("form[action$='/corrigeren/']")
     walk.check("status: correction with errors")
     walk.open("status: confirmed", f"/aanmelding/{data.confirmed_token}/")
+    walk.open("status: link expired", f"/aanmelding/{data.expired_token}/")
 
     walk.open("activation: valid link", data.activation_path)
     page.fill("#id_new_password1", "kort")
