@@ -3,7 +3,10 @@
 # command. The image holds no secret: everything comes from the environment at run time.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# DEBUG off in the image itself (config/settings.py defaults to off too): a container started
+# without it never runs with the development keys or technical error pages.
+ENV DEBUG=off \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -14,16 +17,16 @@ WORKDIR /app
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
-# Dependencies first, so that a change in the source does not reinstall them. pyproject declares
-# no packages (`packages = []`): `pip install .` installs the dependencies only, and the code runs
-# from /app through PYTHONPATH. README.md is the project's declared readme, so setuptools needs it.
+# Dependencies first, so that a change in the source does not reinstall them: exactly the versions
+# in requirements.lock (scripts/lock-dependencies writes it from pyproject.toml), each file checked
+# against its sha256 (--require-hashes). The code runs from /app through PYTHONPATH.
 # GNU gettext compiles the translation catalogues at build time (the .mo files are not in git).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml README.md ./
-RUN pip install .
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 
@@ -41,4 +44,5 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# The access log with status and activation tokens redacted (config/gunicorn_logging.py).
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "--logger-class", "config.gunicorn_logging.RedactingLogger"]

@@ -15,16 +15,21 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-# The stamp is newer than pyproject.toml once the dependencies it declares are installed; editing
-# pyproject.toml makes the next `make run`/`make test` install again.
-$(VENV)/.installed: pyproject.toml
+# The stamp is newer than pyproject.toml and the lock once the dependencies are installed; editing
+# either makes the next `make run`/`make test` install again. The dependencies come from
+# requirements-dev.lock, each file checked against its sha256 (--require-hashes); the project itself
+# is installed without dependencies. After changing pyproject.toml: scripts/lock-dependencies.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
+# DEBUG defaults to off in config/settings.py; the embedded default is the development mode, so
+# `make run` (scripts/run-embedded) and the developer targets below turn it on explicitly.
 run: $(VENV)/.installed messages ## Portal on the embedded default (SQLite, a Celery worker with its beat, Loket.nl sandbox, demo data)
-	scripts/run-embedded
+	DEBUG=on scripts/run-embedded
 
 # scripts/test-env picks PostgreSQL/Redis when they answer locally, says which, and runs the rest
 # with that environment. "$$@" hands PYTEST_ARGS to pytest word for word.
@@ -35,7 +40,7 @@ test: $(VENV)/.installed messages chromium ## Lint (ruff, import contracts), for
 # gettext's msgfmt (Debian: gettext; scripts/ensure-gettext installs it as root).
 messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
 	@scripts/ensure-gettext
-	$(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
+	DEBUG=on $(BIN)/python manage.py compilemessages --ignore $(VENV) --verbosity 0
 
 # After changing a text: collect every msgid of the templates and Python code into
 # locale/en/LC_MESSAGES/django.po (tests/config/test_catalogues.py uses the same options and fails
@@ -43,7 +48,7 @@ messages: $(VENV)/.installed ## Compile the nl/en translation catalogues
 # locale/nl/LC_MESSAGES/django.po holds only Dutch for Django's own texts that Django leaves English.
 po: $(VENV)/.installed ## Update locale/en/LC_MESSAGES/django.po from the sources (makemessages)
 	@scripts/ensure-gettext
-	$(BIN)/python manage.py makemessages -l en --ignore .venv --ignore tests --ignore bench --add-location file -e html,txt,py --no-obsolete
+	DEBUG=on $(BIN)/python manage.py makemessages -l en --ignore .venv --ignore tests --ignore bench --add-location file -e html,txt,py --no-obsolete
 
 # Debian's Chromium for tests/browser (Playwright cannot download its own browser here). As root
 # it installs it; otherwise it says what is missing. Outside CI `make test` goes on and the browser

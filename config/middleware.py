@@ -1,4 +1,4 @@
-"""Response headers the whole portal shares."""
+"""Response headers the whole portal shares, and the refusal of form bodies Django cannot read."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Tags, register
 from django.core.checks import Warning as CheckWarning
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -40,6 +41,29 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+
+
+class FormCharsetMiddleware:
+    """A form body declared in another charset than UTF-8 gets the portal's 400 page at once.
+
+    Django refuses ``application/x-www-form-urlencoded; charset=utf-16`` (or utf-32) with
+    ``BadRequest`` when ``request.POST`` is first read, which may be inside the CSRF check, and
+    with ``DEBUG`` on its technical error page reads the body again and fails: the visitor got a
+    plain-text 500. Refusing here, before anything reads the body, answers 400 in every mode.
+    """
+
+    FORM = "application/x-www-form-urlencoded"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.content_type == self.FORM and (request.encoding or "utf-8").lower() != "utf-8":
+            # Not at the top: config/__init__ imports this module while the settings load.
+            from common.errors import bad_request  # noqa: PLC0415
+
+            return bad_request(request, BadRequest(f"{self.FORM} met charset={request.encoding}"))
+        return self.get_response(request)
 
 
 @register(Tags.security, deploy=True)

@@ -1,10 +1,11 @@
 """Settings of the salary-link portal: one file, driven by environment variables.
 
-With no environment at all the portal runs the *embedded default*: DEBUG on, SQLite, Celery tasks
-executed in-process after commit, the built-in Loket.nl sandbox, console e-mail. ``make run``
-(scripts/run-embedded) adds ``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat,
-so that tasks and periodic work run in the background as in production. Production sets
-``DEBUG=off`` and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
+``DEBUG`` defaults to off. With only ``DEBUG=on`` the portal runs the *embedded default*:
+SQLite, Celery tasks executed in-process after commit, the built-in Loket.nl sandbox, console
+e-mail, the development keys. ``make run`` (scripts/run-embedded) sets ``DEBUG=on`` and
+``CELERY_BROKER_URL=filesystem://`` and starts a worker with its beat, so that tasks and periodic
+work run in the background as in production. Production leaves ``DEBUG`` off (the Dockerfile sets
+it off too) and then must provide ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``CREDENTIALS_KEYS`` and
 ``LOKET_ENDPOINT``: nothing secret has a production default. Every variable is documented in
 ``.env.example``; a bad value stops start-up with a message naming the variable.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,11 +30,19 @@ from onboarding import task_names as onboarding_tasks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless switched on: an image or a process started without DEBUG must not run with the
+# published development keys and technical error pages. The embedded default (`make run`, the
+# test suite through config.settings_test) sets DEBUG=on itself.
+DEBUG = env_bool("DEBUG", default=False)
 
 # --- secrets ---------------------------------------------------------------------------------
 _DEV_SECRET_KEY = "insecure-development-only-key-never-used-with-debug-off"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or _DEV_SECRET_KEY
+if not DEBUG and env_str("SECRET_KEY") is None:
+    raise ImproperlyConfigured(
+        "De omgevingsvariabele SECRET_KEY moet gezet zijn: DEBUG staat standaard uit. "
+        "Voor de ingebouwde ontwikkelstand: DEBUG=on (make run zet dat zelf)."
+    )
+SECRET_KEY = env_str("SECRET_KEY") or _DEV_SECRET_KEY
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "SECRET_KEY moet met DEBUG=off minstens 50 willekeurige tekens zijn."
@@ -93,6 +103,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.FormCharsetMiddleware",  # before anything reads a form body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -319,6 +330,9 @@ if not PORTAL_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("PORTAL_BASE_URL moet een http(s)-adres zijn.")
 LOGIN_URL = "onboarding:login"
 LOGIN_REDIRECT_URL = "onboarding:dashboard"
+# The processor's status page link (a bearer secret in the confirmation mails) stops working this
+# many days after a.s.r. confirmed or rejected the registration; the page then says what to do.
+STATUS_LINK_DAYS = env_int("STATUS_LINK_DAYS", default=90, minimum=1)
 PASSWORD_RESET_TIMEOUT = env_int("ACTIVATION_LINK_SECONDS", default=3 * 24 * 3600, minimum=600)
 
 # --- internationalisation --------------------------------------------------------------------
@@ -370,6 +384,19 @@ if not DEBUG:
 # Trust X-Forwarded-Proto only behind a proxy that overwrites it (never with gunicorn exposed).
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies whose X-Forwarded-For the portal believes (addresses or CIDR networks):
+# the header is read only when the direct peer (REMOTE_ADDR) is one of them, and the client is
+# the right-most address in it that is not one of them (onboarding.http.client_ip). Empty: the
+# header is never read, every limit counts REMOTE_ADDR.
+_trusted_proxies = []
+for _entry in env_list("TRUSTED_PROXIES", default=[]):
+    try:
+        _trusted_proxies.append(ipaddress.ip_network(_entry, strict=False))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_entry!r} is geen IP-adres of netwerk (CIDR)."
+        ) from None
+TRUSTED_PROXIES = tuple(_trusted_proxies)
 
 # --- logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
@@ -381,13 +408,31 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # Status and activation tokens are secrets in URL paths: "…" in every log line.
+    "filters": {"redact_tokens": {"()": "common.logredact.RedactTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # zeep's own transport logging would print whole envelopes; our transport replaces it,
         # but keep the library quiet below WARNING whatever LOG_LEVEL says.
         "zeep": {"level": "WARNING"},
+        # runserver's access log (`make run`) through the redacting handler; Django's default
+        # sends it to a handler of its own, unfiltered.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_tokens"],
+        },
+        # Django's own warnings name the path ("Not Found: /aanmelding/<token>/"); a filter on
+        # the logger redacts the record before any handler (the console's, mail_admins) sees it.
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.security.csrf": {"filters": ["redact_tokens"]},
     },
 }

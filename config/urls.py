@@ -10,6 +10,10 @@ urlpatterns = [
     path("", include("employers.urls")),
 ]
 
-# Error pages in the portal's look with a.s.r.'s contact details (400, 403 and 404 need only their
-# templates; see common.errors for why 500 needs a view).
+# Error pages in the portal's look with a.s.r.'s contact details: the templates 400.html,
+# 403.html, 404.html and 500.html, rendered by the views in common.errors (none of which reads the
+# request body again: see there).
+handler400 = "common.errors.bad_request"
+handler403 = "common.errors.permission_denied"
+handler404 = "common.errors.page_not_found"
 handler500 = "common.errors.server_error"

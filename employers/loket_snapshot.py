@@ -8,18 +8,29 @@ the shared cache (Redis in production); a refresh bypasses the cache.
 The Werkgevers page also shows *when* the data was fetched, and must not wait for Loket.nl's
 full timeout on every view while Loket.nl is down: :func:`snapshot_for_page` keeps those two
 facts next to the cached snapshot (same key prefix, same lifetime) and never raises.
+
+The snapshot is cached as JSON (:func:`_encode`/:func:`_decode`), never as a pickle: Django's
+cache pickles whatever it stores and unpickles whatever it reads, so anyone who can write to
+Redis could have the portal run code by planting a pickle there. With Django's Redis cache the
+JSON bytes are written and read through that cache's own redis-py client, under the key the cache
+would use (``cache.make_key``), so ``cache.delete``/``cache.clear`` still reach it; with the
+per-process local-memory cache (no ``REDIS_URL``) the JSON text goes through Django's cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from locket_client.client import get_client
 from locket_client.errors import LoketError
@@ -75,11 +86,90 @@ def _key(processor: PayrollProcessor) -> str:
     return f"loket-view:{processor.pk}:{fingerprint}"
 
 
+SNAPSHOT_FORMAT = 1
+"""Version of the cached JSON; another version reads as a miss (the snapshot is fetched again)."""
+
+
+def _encode(current: LoketSnapshot) -> bytes:
+    access = current.access
+    return json.dumps(
+        {
+            "v": SNAPSHOT_FORMAT,
+            "access": {
+                "username": access.username,
+                "party": access.party,
+                "functions": sorted(access.functions),
+                "entities": sorted(access.entities),
+            },
+            # One array per employer: 10,000 of them stay compact and quick to read.
+            "employers": [
+                [e.id, e.number, e.name, e.kvk_number, list(e.payroll_tax_numbers), e.active]
+                for e in current.employers
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def _decode(raw: bytes | str) -> LoketSnapshot | None:
+    """The snapshot in ``raw``, or ``None`` (a miss) for anything that is not one."""
+    try:
+        data: Any = json.loads(raw)
+        if data.get("v") != SNAPSHOT_FORMAT:
+            return None
+        access = data["access"]
+        return LoketSnapshot(
+            access=AccessInfo(
+                username=str(access["username"]),
+                party=str(access["party"]),
+                functions=frozenset(map(str, access["functions"])),
+                entities=frozenset(map(str, access["entities"])),
+            ),
+            employers=tuple(
+                Employer(str(i), int(n), str(name), kvk, tuple(taxes), bool(active))
+                for i, n, name, kvk, taxes, active in data["employers"]
+            ),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        logger.warning("cached Loket.nl snapshot unreadable; fetching it again")
+        return None
+
+
+def _redis(key: str, *, write: bool) -> Any:
+    """The redis-py client Django's Redis cache uses for ``key`` (same servers and pool), or
+    ``None`` when the cache is not Redis."""
+    backend = caches["default"]  # ``cache`` is only a proxy to it
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(key, write=write)  # the cache's own redis-py client
+    return None
+
+
+def _cache_get(key: str) -> LoketSnapshot | None:
+    full_key = cache.make_key(key)
+    client = _redis(full_key, write=False)
+    raw = client.get(full_key) if client is not None else cache.get(key)
+    return None if raw is None else _decode(raw)
+
+
+def snapshot_cache_put(processor: PayrollProcessor, current: LoketSnapshot) -> None:
+    """Cache ``current`` as the processor's snapshot for ``LOKET_VIEW_TTL`` seconds (as JSON)."""
+    key = _key(processor)
+    data = _encode(current)
+    full_key = cache.make_key(key)
+    client = _redis(full_key, write=True)
+    if client is not None:
+        client.set(full_key, data, ex=settings.LOKET_VIEW_TTL)
+    else:
+        cache.set(key, data.decode("utf-8"), settings.LOKET_VIEW_TTL)
+
+
+@sensitive_variables("credentials")
 def snapshot(processor: PayrollProcessor, *, refresh: bool = False) -> LoketSnapshot:
     """The processor's snapshot, cached unless ``refresh``. Raises the client's ``LoketError``s."""
     key = _key(processor)
     if not refresh:
-        cached = cache.get(key)
+        cached = _cache_get(key)
         if cached is not None:
             return cached
     credentials = Credentials(
@@ -91,7 +181,7 @@ def snapshot(processor: PayrollProcessor, *, refresh: bool = False) -> LoketSnap
     access = client.check_access(credentials)
     employers = tuple(client.employers(credentials)) if "WERKGEVERS" in access.functions else ()
     fresh = LoketSnapshot(access=access, employers=employers)
-    cache.set(key, fresh, settings.LOKET_VIEW_TTL)
+    snapshot_cache_put(processor, fresh)
     return fresh
 
 
@@ -143,7 +233,7 @@ def snapshot_for_page(processor: PayrollProcessor, *, refresh: bool) -> PageSnap
         )
         if error.retryable:
             cache.set(down_key, True, DOWN_TTL)
-        cached = cache.get(key) if fetched_at is not None else None
+        cached = _cache_get(key) if fetched_at is not None else None
         if cached is not None:
             return PageSnapshot(
                 snapshot=cached, fetched_at=fetched_at, error=error, refresh_failed=True
@@ -161,6 +251,7 @@ __all__ = [
     "PageSnapshot",
     "RecentlyDown",
     "snapshot",
+    "snapshot_cache_put",
     "snapshot_for_page",
     "snapshot_forget",
     "snapshot_problem",

@@ -23,6 +23,7 @@ import requests
 import zeep
 import zeep.exceptions
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from lxml import etree
 from zeep.transports import Transport
 
@@ -56,7 +57,8 @@ T = TypeVar("T")
 
 
 class _BoundedTransport(Transport):
-    """zeep transport with a whole-call deadline, a size cap, local-only loading and no body logs.
+    """zeep transport with a whole-call deadline, a size cap, local-only loading, no body logs
+    and no redirects.
 
     zeep's own ``Transport.post`` logs complete envelopes at DEBUG, password included; this one
     logs the address, status and size only.
@@ -80,6 +82,7 @@ class _BoundedTransport(Transport):
         path = Path(urlparse(url).path if scheme == "file" else url).expanduser()
         return path.read_bytes()
 
+    @sensitive_variables("message")  # the envelope: the password is in its header
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
         deadline = time.monotonic() + self.timeout
         started = time.perf_counter()
@@ -89,6 +92,9 @@ class _BoundedTransport(Transport):
             headers=headers,
             timeout=(self.timeout, self.timeout),
             stream=True,
+            # A redirect would replay the envelope, password included, to wherever it points
+            # (307/308 keep the body): a 3xx is an unexpected answer, never followed.
+            allow_redirects=False,
         )
         try:
             declared = int(response.headers.get("Content-Length") or 0)
@@ -267,6 +273,7 @@ class LoketClient:
 
     # --- plumbing --------------------------------------------------------------------------
 
+    @sensitive_variables("header", "credentials")
     def _call(self, operation: str, credentials: Credentials, **arguments: Any) -> Any:
         header = self._header(
             Omgevingscode=credentials.omgevingscode,

@@ -12,6 +12,7 @@ import functools
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 class CredentialKeyError(Exception):
@@ -27,10 +28,12 @@ def _current() -> MultiFernet:
     return _fernet(tuple(settings.CREDENTIALS_KEYS))
 
 
+@sensitive_variables("plaintext")
 def encrypt_secret(plaintext: str) -> str:
     return _current().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
+@sensitive_variables()
 def decrypt_secret(token: str) -> str:
     try:
         return _current().decrypt(token.encode("ascii")).decode("utf-8")

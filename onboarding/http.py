@@ -21,22 +21,38 @@ def _valid_address(value: str) -> str | None:
         return None
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXIES)
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address the rate limits count against.
 
-    Directly exposed (no ``SECURE_PROXY_SSL_HEADER``): ``REMOTE_ADDR``; a client could write any
-    ``X-Forwarded-For`` it likes, so that header is ignored. Behind the TLS proxy: the last entry
-    of ``X-Forwarded-For``, the one our own proxy appended (entries before it come from the client
-    and can be forged). Anything that is not an IP address falls back to ``REMOTE_ADDR``.
+    ``X-Forwarded-For`` is read only when the direct peer (``REMOTE_ADDR``) is one of
+    ``TRUSTED_PROXIES``: anyone else could write any address there. Then the client is the
+    right-most entry that is not itself a trusted proxy (each trusted proxy appends the address
+    it got the request from; entries to the left of that one come from the client and can be
+    forged). A non-address where the client's should be falls back to ``REMOTE_ADDR`` (the proxy:
+    all such requests then share one bucket, which fails closed).
     """
-    remote = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            address = _valid_address(forwarded.rsplit(",", 1)[-1])
-            if address is not None:
+    remote = _valid_address(request.META.get("REMOTE_ADDR", "")) or ""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if remote and forwarded and _trusted(remote):
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        for entry in reversed(entries):
+            address = _valid_address(entry)
+            if address is None:
+                return remote
+            if not _trusted(address):
                 return address
-    return _valid_address(remote) or remote or "unknown"
+        # Every hop is a trusted proxy: the left-most is the nearest we know of the client.
+        if entries:
+            return _valid_address(entries[0]) or remote
+    return remote or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:

@@ -25,6 +25,12 @@ token (``django.middleware.csrf.get_token``, which also sets the CSRF cookie), s
 on a normally rendered page and no visitor's token ever reaches another. A request with pending
 messages is rendered as usual (and not cached). Everything else base.html takes from the request
 (``LANGUAGE_CODE``, the language switcher's ``next``, the static manifest) is in the key.
+
+The key holds only what the page reads from the query string, normalised (issue 13, point 8):
+the view passes its ``canonical_path`` (path plus the parameters it uses, cleaned, in a fixed
+order); any other query string (``?x=<random>``) gets the same cached page and cannot fill the
+cache with copies of it. The language switcher's ``next`` is that canonical path as well, so
+the page really is the same for every such request.
 """
 
 from __future__ import annotations
@@ -166,22 +172,26 @@ def render_cached(
     cache: PageCache[CachedPage],
     template_name: str,
     context: Callable[[], dict[str, Any]],
+    canonical_path: str | None = None,
 ) -> HttpResponse:
     """``render(request, template_name, context())``, served from ``cache`` when possible.
 
-    The key is the language, the static manifest and the full path (query string included:
-    base.html's language switcher sends the visitor back to it), so a view whose page depends
-    on nothing else needs no key of its own. ``context`` is called only when the page is
+    The key is the language, the static manifest and ``canonical_path``: the path with the
+    query parameters the page reads, normalised (``None``: the page reads none, so the path
+    alone). base.html's language switcher sends the visitor back to that canonical path, so a
+    view whose page depends on nothing else needs no key of its own. ``context`` is called only
+    when the page is
     rendered, so its queries run only on a miss. A request with pending messages gets a normal
     render: checking costs no query (with the default message storage the message cookie comes
     first; the session is read only when that cookie says more messages are stored there).
     """
+    path = canonical_path or request.path
     if get_messages(request):
-        return render(request, template_name, context())
-    key = (translation.get_language(), _static_version(), request.get_full_path())
+        return render(request, template_name, context() | {"canonical_path": path})
+    key = (translation.get_language(), _static_version(), path)
 
     def make() -> CachedPage:
-        page_context = context() | {"csrf_token": CSRF_PLACEHOLDER}
+        page_context = context() | {"csrf_token": CSRF_PLACEHOLDER, "canonical_path": path}
         return CachedPage.from_html(render_to_string(template_name, page_context, request))
 
     return cache.get_or_set(key, make).response(request)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models.functions import Lower
 
 from locket_client.diagnose import Finding
-from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status
+from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -158,3 +160,22 @@ def processor_waiting_employers(processor: PayrollProcessor) -> int:
     them: its open employer requests that no registration of it answers yet (the dashboard's
     main next step). Through the reverse relations, so onboarding imports nothing of employers."""
     return processor.employer_requests.filter(status="open", links__isnull=True).count()
+
+
+def status_link_expires_at(processor: PayrollProcessor) -> dt.datetime | None:
+    """When the registration's status page link stops working: ``STATUS_LINK_DAYS`` after a.s.r.
+    confirmed or rejected it (``None`` before that: the link is all the processor has)."""
+    if processor.status in CONFIRMED_STATES:
+        decided = processor.confirmed_at
+    elif processor.status == Status.REJECTED:
+        decided = (
+            StatusChange.objects.filter(processor=processor, to_status=Status.REJECTED)
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        ) or processor.updated_at
+    else:
+        return None
+    if decided is None:
+        return None
+    return decided + dt.timedelta(days=settings.STATUS_LINK_DAYS)

@@ -13,11 +13,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from onboarding import services
 from onboarding.admin.forms import PayrollProcessorForm, RejectForm
@@ -151,6 +153,11 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         return request.user.has_perm(CONFIRM_PERMISSION)
 
     # --- saving ----------------------------------------------------------------------------
+
+    @method_decorator(sensitive_post_parameters("new_password"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The new Loket.nl password: "********" in Django's error reports."""
+        return super().changeform_view(*args, **kwargs)
 
     def save_model(
         self, request: HttpRequest, obj: PayrollProcessor, form: Any, change: bool

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from common.dispatch import enqueue, enqueue_on_commit
 from locket_client.diagnose import Diagnosis, diagnose
@@ -60,6 +61,7 @@ def _claim(processor_id: int) -> PayrollProcessor | None:
     return PayrollProcessor.objects.get(pk=processor_id)
 
 
+@sensitive_variables("credentials")
 def check_run(*, processor_id: int, trigger: str) -> CheckResult:
     """Check a processor's Loket.nl credentials and store the findings.
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from common.dispatch import enqueue_on_commit
 from onboarding import limits, task_names
@@ -27,6 +28,7 @@ class DuplicateRegistration(ValidationError):
     """This omgevingscode + gebruikersnaam (or e-mail address) is registered already."""
 
 
+@sensitive_variables("loket_password")
 def registration_submit(
     *,
     company_name: str,
@@ -78,6 +80,7 @@ def registration_submit(
     return processor
 
 
+@sensitive_variables("loket_password")
 def credentials_update(
     *,
     processor: PayrollProcessor,

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from common.dispatch import enqueue_on_commit
 from onboarding import task_names
@@ -87,6 +88,7 @@ def mail_resend(*, processor: PayrollProcessor) -> str:
 DETAIL_NAMES = {"company_name": "bedrijfsnaam", "email": "e-mailadres"}
 
 
+@sensitive_variables("loket_password")
 def processor_edit(
     *,
     processor: PayrollProcessor,

@@ -12,17 +12,21 @@ rendered HTML (:mod:`onboarding.pagecache`, which says why and how stale a page 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from onboarding import pagecache, selectors, services
@@ -35,11 +39,47 @@ from onboarding.services import DuplicateRegistration
 STATUS_PAGE_ACTOR = "statuspagina"
 
 
+class StatusLinkExpired(Exception):
+    def __init__(self, processor: PayrollProcessor) -> None:
+        super().__init__("status link expired")
+        self.processor = processor
+
+
 def _processor_or_404(token: str) -> PayrollProcessor:
+    """The registration behind the token; 404 for none, :class:`StatusLinkExpired` when the link
+    stopped working (``STATUS_LINK_DAYS`` after a.s.r.'s decision)."""
     processor = selectors.processor_by_token(token)
     if processor is None:
         raise Http404
+    expires_at = selectors.status_link_expires_at(processor)
+    if expires_at is not None and timezone.now() >= expires_at:
+        raise StatusLinkExpired(processor)
     return processor
+
+
+def _expired_page(request: HttpRequest, expired: StatusLinkExpired) -> HttpResponse:
+    """410 Gone, with the next step: log in (confirmed) or contact a.s.r. (rejected)."""
+    response = render(
+        request,
+        "onboarding/status_expired.html",
+        {"confirmed": expired.processor.is_confirmed, "days": settings.STATUS_LINK_DAYS},
+        status=410,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _status_link(view):
+    """Answers an expired status link with :func:`_expired_page` instead of the view."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except StatusLinkExpired as expired:
+            return _expired_page(request, expired)
+
+    return wrapped
 
 
 def _status_context(processor: PayrollProcessor) -> dict[str, Any]:
@@ -80,6 +120,9 @@ def _not_correctable(request: HttpRequest, processor: PayrollProcessor) -> HttpR
     return None
 
 
+# The Loket.nl password: "********" in Django's error reports, in POST and in the locals.
+@sensitive_post_parameters("loket_password")
+@sensitive_variables("data")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
@@ -119,12 +162,14 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/register.html", {"form": form})
 
 
+@_status_link
 @never_cache
 @require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:
     return _render_status(request, _processor_or_404(token))
 
 
+@_status_link
 @never_cache
 @require_safe
 def status_partial(request: HttpRequest, token: str) -> HttpResponse:
@@ -133,6 +178,7 @@ def status_partial(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "onboarding/_status.html", _status_context(processor))
 
 
+@_status_link
 @never_cache
 @require_POST
 def recheck(request: HttpRequest, token: str) -> HttpResponse:
@@ -155,6 +201,8 @@ def recheck(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("onboarding:status", token=processor.status_token)
 
 
+@_status_link
+@sensitive_post_parameters("loket_password")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def correct(request: HttpRequest, token: str) -> HttpResponse:
@@ -266,4 +314,6 @@ def directory(request: HttpRequest) -> HttpResponse:
         cache=pagecache.DIRECTORY_PAGES,
         template_name="onboarding/directory.html",
         context=lambda: _directory_context(search, requested),
+        # Only ?q= (cleaned) and ?pagina= (a number) make the page: the cache key has those.
+        canonical_path=_directory_url(search, requested),
     )

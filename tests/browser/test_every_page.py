@@ -16,6 +16,7 @@ it worked: ``axe.version`` is the vendored version.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import time
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.utils import timezone
@@ -161,6 +163,7 @@ class Data:
     pending_token: str
     failed_token: str
     confirmed_token: str
+    expired_token: str
     activation_path: str
     request_id: int = 0  # a verified request to the active processor (its detail page)
 
@@ -194,6 +197,11 @@ def _data() -> Data:
         customer=Customer.objects.create(kvk_number="12345678", name="Bakkerij Van Dijk B.V."),
         contact_email="jan@bakkerij-vandijk.example",
     )
+    expired = PayrollProcessorFactory(
+        confirmed=True,
+        company_name="Loonbureau De Wit",
+        confirmed_at=now - dt.timedelta(days=settings.STATUS_LINK_DAYS + 1),
+    )
     to_activate = PayrollProcessorFactory(confirmed=True, company_name="Loonbureau Mulder")
     to_activate.user = UserFactory(email=to_activate.email)
     to_activate.save(update_fields=["user"])
@@ -222,6 +230,7 @@ def _data() -> Data:
         pending_token=pending.status_token,
         failed_token=failed.status_token,
         confirmed_token=confirmed.status_token,
+        expired_token=expired.status_token,
         activation_path=f"/account/activeren/{uid}/{token}/",
     )
 
@@ -244,6 +253,7 @@ def _public_pages(walk: Walk, data: Data) -> None:
     walk.submit("form[action$='/corrigeren/']")
     walk.check("status: correction with errors")
     walk.open("status: confirmed", f"/aanmelding/{data.confirmed_token}/")
+    walk.open("status: link expired", f"/aanmelding/{data.expired_token}/")
 
     walk.open("activation: valid link", data.activation_path)
     page.fill("#id_new_password1", "kort")

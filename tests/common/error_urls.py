@@ -6,7 +6,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.urls import handler500
+from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as portal_urlpatterns
 
 
@@ -29,4 +29,4 @@ urlpatterns = [
     *portal_urlpatterns,
 ]
 
-__all__ = ["handler500", "urlpatterns"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

@@ -93,3 +93,89 @@ def test_a_request_for_an_unknown_host_gets_the_400_page(contact_settings):
 
     assert response.status_code == 400
     _assert_error_page(response.content.decode(), "Ongeldig verzoek", "nl")
+
+
+# --- issue 13, point 9: a form body in another charset than UTF-8 --------------------------------
+
+FORM_CHARSETS = ["utf-16", "utf-32"]
+
+
+def _post_in(client: Client, path: str, charset: str, body: str):
+    return client.post(
+        path,
+        data=body,  # the test client encodes it in the charset of the content type
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        headers={"accept-language": "nl"},
+    )
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("charset", FORM_CHARSETS)
+def test_a_form_posted_in_utf16_or_utf32_gets_the_400_page_not_a_500(
+    contact_settings, settings, charset, debug
+):
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+
+    response = _post_in(client, "/aanmelden/", charset, "company_name=X&email=a%40b.nl")
+
+    assert response.status_code == 400
+    if not debug:
+        _assert_error_page(response.content.decode(), "Ongeldig verzoek", "nl")
+
+
+@pytest.mark.parametrize("charset", FORM_CHARSETS)
+def test_a_form_posted_in_utf16_through_the_csrf_check_gets_the_400_page_not_a_500(
+    contact_settings, charset
+):
+    """The CSRF check reads the body (the token is a form field): that must end in the 400 page,
+    and the error page must not read the body again."""
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+    client.get("/aanmelden/")
+    token = client.cookies["csrftoken"].value
+
+    response = _post_in(client, "/aanmelden/", charset, f"csrfmiddlewaretoken={token}&x=1")
+    login = _post_in(client, "/account/inloggen/", charset, f"csrfmiddlewaretoken={token}&x=1")
+    unknown = _post_in(client, "/bestaat-niet/", charset, f"csrfmiddlewaretoken={token}&x=1")
+
+    for answer in (response, login, unknown):
+        assert answer.status_code == 400
+        _assert_error_page(answer.content.decode(), "Ongeldig verzoek", "nl")
+
+
+@pytest.mark.parametrize("charset", FORM_CHARSETS)
+def test_a_form_posted_in_utf16_without_a_csrf_cookie_gets_the_400_page_too(
+    contact_settings, charset
+):
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+
+    response = _post_in(client, "/aanmelden/", charset, "company_name=X")
+
+    assert response.status_code == 400
+    _assert_error_page(response.content.decode(), "Ongeldig verzoek", "nl")
+
+
+def test_a_utf16_form_gets_the_400_page_from_a_real_server_with_debug_off(
+    contact_settings, live_server
+):
+    """Through a real WSGI server (no test client in between): a plain-text 500 there was the
+    server's own answer to an exception escaping the error view."""
+    import requests
+
+    session = requests.Session()
+    first = session.get(f"{live_server.url}/aanmelden/", timeout=10)
+    token = first.cookies["csrftoken"]
+    response = session.post(
+        f"{live_server.url}/aanmelden/",
+        data=f"csrfmiddlewaretoken={token}&company_name=X".encode("utf-16"),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-16",
+            "Referer": f"{live_server.url}/aanmelden/",
+            "Accept-Language": "nl",
+        },
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Ongeldig verzoek" in response.text

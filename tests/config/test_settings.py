@@ -35,13 +35,18 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
             _PROBE,
         ],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "on", **env},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
+
+_DEBUG_PROBE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print('DEBUG', settings.DEBUG, 'SANDBOX', settings.LOKET_SANDBOX_ENABLED)"
+)
 
 _VARIABLES = {
     "DEBUG",
@@ -63,8 +68,37 @@ _VARIABLES = {
 }
 
 
-def test_the_embedded_default_needs_no_environment():
-    result = _load_settings()
+def test_debug_defaults_to_off_so_no_environment_refuses_to_start_with_the_development_keys():
+    """Issue 13, point 7: a process started without DEBUG is not a development server."""
+    result = _load_settings(DEBUG="")  # empty counts as unset
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "DEBUG=on" in result.stderr  # says how to get the embedded mode
+
+
+def test_debug_defaults_to_off_with_production_values_and_no_debug_variable():
+    production = {k: v for k, v in PRODUCTION.items() if k != "DEBUG"}
+    result = subprocess.run(
+        [sys.executable, "-c", _DEBUG_PROBE],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in _VARIABLES},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **production,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["DEBUG", "False", "SANDBOX", "False"]
+
+
+def test_the_embedded_default_needs_only_debug_on():
+    result = _load_settings(DEBUG="on")
 
     assert result.returncode == 0, result.stderr
     assert "OK 15.0" in result.stdout
@@ -155,7 +189,7 @@ def _probe(**env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", _BROKER_PROBE],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "on", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -201,3 +235,14 @@ def test_postgresql_gets_no_sqlite_options():
     probe = _probe(DATABASE_URL="postgres://portal@127.0.0.1:5432/portal")
 
     assert probe["db"] == {}
+
+
+def test_debug_defaults_to_off_the_image_sets_off_and_make_run_sets_on_explicitly():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    run_embedded = (ROOT / "scripts/run-embedded").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+
+    env_block = dockerfile[dockerfile.index("\nENV ") : dockerfile.index("\nWORKDIR")]
+    assert "DEBUG=off" in env_block
+    assert "\nexport DEBUG=on\n" in run_embedded
+    assert "DEBUG=on scripts/run-embedded" in makefile

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from employers import services
-from employers.loket_snapshot import LoketSnapshot, snapshot
+from employers.loket_snapshot import LoketSnapshot, snapshot, snapshot_cache_put
 from employers.loket_snapshot import _key as snapshot_key
 from employers.models import (
     EmployerLink,
@@ -317,7 +317,7 @@ def _stale_view(processor) -> None:
     """Put an old answer in the cache, as if fetched before the team changed in Loket.nl."""
     current = snapshot(processor)
     key = snapshot_key(processor)
-    cache.set(key, LoketSnapshot(access=current.access, employers=()), 300)
+    snapshot_cache_put(processor, LoketSnapshot(access=current.access, employers=()))
     cache.set(f"{key}:page-at", timezone.now(), 300)
 
 

@@ -143,7 +143,7 @@ PayrollProcessor.objects.filter(pk=p.pk).update(
         subprocess.run(
             [str(ROOT / ".venv/bin/python"), "manage.py", *command],
             cwd=ROOT,
-            env={**env, "CELERY_BROKER_URL": "memory://"},
+            env={**env, "DEBUG": "on", "CELERY_BROKER_URL": "memory://"},
             check=True,
             capture_output=True,
             timeout=120,
