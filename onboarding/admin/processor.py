@@ -29,6 +29,7 @@ from onboarding.admin.history import (
 )
 from onboarding.models import PayrollProcessor, Status
 from onboarding.ratelimit import RateLimited
+from onboarding.services.check_limits import check_cap_lift
 
 CONFIRM_PERMISSION = "onboarding.confirm_payrollprocessor"
 
@@ -338,8 +339,6 @@ def lift_check_cap(
 ) -> None:
     """Today's failed checks of the selected registrations' Loket.nl accounts (and of their
     omgevingscodes) start over: their checks go to Loket.nl again."""
-    from onboarding.services.check_limits import check_cap_lift
-
     done = modeladmin._each(
         request,
         queryset,
