@@ -88,6 +88,7 @@ TIMEOUTS = {
     "CELERY_MAX_RETRY_DELAY": "20",
     "LOKET_TIMEOUT": "5",
     "CHECKS_PER_IP_PER_HOUR": "10000",
+    "CHECK_FAILURES_PER_OMGEVINGSCODE_PER_DAY": "10000",  # drill A's failing users, every run
 }
 
 

@@ -258,7 +258,28 @@ CHECKS_PER_ACCOUNT_PER_HOUR = env_int("CHECKS_PER_ACCOUNT_PER_HOUR", default=6, 
 EMPLOYER_REQUESTS_PER_KVK_PER_DAY = env_int(
     "EMPLOYER_REQUESTS_PER_KVK_PER_DAY", default=5, minimum=1
 )
-LOKET_CALLS_PER_MINUTE = env_int("LOKET_CALLS_PER_MINUTE", default=600, minimum=2)
+# Failed credential checks per Loket.nl account (omgevingscode + gebruikersnaam) per day, from
+# whatever addresses: then further checks of it are refused without asking Loket.nl until the
+# day ends (UTC) or a.s.r. lifts it in the admin ("Controlelimiet opheffen").
+CHECK_FAILURES_PER_ACCOUNT_PER_DAY = env_int(
+    "CHECK_FAILURES_PER_ACCOUNT_PER_DAY", default=10, minimum=1
+)
+# Failed checks per omgevingscode per day, over all its gebruikersnamen: spraying many usernames
+# under one environment. Failed ones only (a passing check of a colleague never counts); three
+# accounts' worth, so one colleague's trouble does not lock the others out.
+CHECK_FAILURES_PER_OMGEVINGSCODE_PER_DAY = env_int(
+    "CHECK_FAILURES_PER_OMGEVINGSCODE_PER_DAY", default=30, minimum=1
+)
+LOKET_CALLS_PER_MINUTE = env_int("LOKET_CALLS_PER_MINUTE", default=600, minimum=4)
+# The part of LOKET_CALLS_PER_MINUTE open to checks of registrations not yet confirmed (anyone
+# can start those); the rest is the portal's own (re-checks, links, deliveries), which therefore
+# never waits on the public. A check costs two calls.
+LOKET_CALLS_PER_MINUTE_PUBLIC = env_int("LOKET_CALLS_PER_MINUTE_PUBLIC", default=120, minimum=2)
+if LOKET_CALLS_PER_MINUTE - LOKET_CALLS_PER_MINUTE_PUBLIC < 2:
+    raise ImproperlyConfigured(
+        "LOKET_CALLS_PER_MINUTE_PUBLIC moet minstens 2 kleiner zijn dan LOKET_CALLS_PER_MINUTE "
+        "(de rest is voor de hercontroles)."
+    )
 LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 # "Vernieuwen" on the Werkgevers page asks Loket.nl for every employer the user sees.

@@ -59,13 +59,19 @@ def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpRes
     """HTTP 429 with ``Retry-After`` and a page that says, in whole minutes, when to try again.
 
     ``limited.unavailable`` (the limiter could not reach Redis and failed closed) gets its own
-    wording: the user did nothing wrong.
+    wording: the user did nothing wrong. The daily cap of failed checks
+    (:class:`~onboarding.limits.CheckCapReached`) says what happened and that a.s.r. can lift
+    it (``capped``: "account" or "omgevingscode").
     """
     minutes = max(1, math.ceil(limited.retry_after / 60))
     response = render(
         request,
         "onboarding/429.html",
-        {"minutes": minutes, "unavailable": limited.unavailable},
+        {
+            "minutes": minutes,
+            "unavailable": limited.unavailable,
+            "capped": getattr(limited, "scope", ""),
+        },
         status=429,
     )
     response["Retry-After"] = str(limited.retry_after)

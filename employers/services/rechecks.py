@@ -19,6 +19,7 @@ from employers.services.linking import employer_problems_due, number_problem
 from locket_client.errors import LoketError
 from locket_client.problems import NUMBER_CODES, ProblemCode
 from onboarding import task_names as onboarding_task_names
+from onboarding.limits import loket_calls_per_minute_internal
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 
 VISIBLE_NOTE = "werkgever zichtbaar in Loket.nl"
@@ -32,13 +33,14 @@ def recheck_everything_schedule(*, after_pk: int = 0) -> int:
     """Enqueue the daily re-check of every confirmed processor: its credentials, then its links.
 
     The calls go out as separate tasks with increasing countdowns so that the run stays under
-    ``LOKET_CALLS_PER_MINUTE`` (the limiter enforces it too: an over-budget check just retries).
+    the portal's own part of ``LOKET_CALLS_PER_MINUTE`` (less ``LOKET_CALLS_PER_MINUTE_PUBLIC``;
+    the limiter enforces it too: an over-budget check just retries).
     No countdown reaches ``CELERY_MAX_RETRY_DELAY`` (Redis would hand a task waiting longer than
     its visibility timeout out twice): the processors that do not fit in that window are left to
     a continuation of this schedule, enqueued to start when the window ends, from the processor
     after the last one scheduled (``after_pk``). Returns how many processors were scheduled.
     """
-    per_second = max(settings.LOKET_CALLS_PER_MINUTE / 60 / CALLS_PER_PROCESSOR, 0.01)
+    per_second = max(loket_calls_per_minute_internal() / 60 / CALLS_PER_PROCESSOR, 0.01)
     window = max(settings.CELERY_MAX_RETRY_DELAY - 1, 1)
     fits = max(math.ceil(window * per_second), 1)  # positions whose countdown < window
     ids = list(

@@ -31,6 +31,7 @@ from onboarding.admin.history import (
 )
 from onboarding.models import PayrollProcessor, Status
 from onboarding.ratelimit import RateLimited
+from onboarding.services.check_limits import check_cap_lift
 
 CONFIRM_PERMISSION = "onboarding.confirm_payrollprocessor"
 
@@ -334,3 +335,33 @@ def _error_text(error: ValidationError | RateLimited) -> str:
             "seconds": error.retry_after
         }
     return " ".join(error.messages)
+
+
+# --- the daily cap of failed credential checks (issue 13) -----------------------------------------
+
+
+@admin.action(description=_("Controlelimiet opheffen"), permissions=["confirm"])
+def lift_check_cap(
+    modeladmin: PayrollProcessorAdmin, request: HttpRequest, queryset: QuerySet[PayrollProcessor]
+) -> None:
+    """Today's failed checks of the selected registrations' Loket.nl accounts (and of their
+    omgevingscodes) start over: their checks go to Loket.nl again."""
+    done = modeladmin._each(
+        request,
+        queryset,
+        lambda p: check_cap_lift(processor=p, by=request.user, actor_label=_actor_label(request)),
+    )
+    if done:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "Controlelimiet opgeheven voor %(count)d aanmelding.",
+                "Controlelimiet opgeheven voor %(count)d aanmeldingen.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+
+PayrollProcessorAdmin.actions = (*PayrollProcessorAdmin.actions, lift_check_cap)

@@ -75,7 +75,9 @@ def check_run(*, processor_id: int, trigger: str) -> CheckResult:
         return CheckResult(outcome=None)
     requested_at = processor.check_requested_at
     try:
-        limits.loket_call_budget(2)
+        # Registrations not yet confirmed (anyone can start their checks) spend the public
+        # budget; confirmed processors' checks (the daily re-check among them) the portal's own.
+        limits.loket_call_budget(2, public=processor.status not in CONFIRMED_STATES)
     except limits.RateLimited as limited:
         _release(processor_id, retry_in=limited.retry_after)
         return CheckResult(outcome=CheckOutcome.TEMPORARY, retry_in=limited.retry_after)
@@ -88,6 +90,8 @@ def check_run(*, processor_id: int, trigger: str) -> CheckResult:
     )
     diagnosis = diagnose(credentials)
     del credentials
+    if _outcome(diagnosis) is CheckOutcome.FAILED:  # also when the result is thrown away below
+        limits.check_failed(processor.omgevingscode, processor.loket_username)
     return _store(processor_id, requested_at, attempt, diagnosis, trigger)
 
 

@@ -47,6 +47,9 @@ def _fresh_rate_limits(settings) -> Iterator[None]:
     settings.CHECKS_PER_IP_PER_HOUR = 10_000
     settings.CHECKS_PER_ACCOUNT_PER_HOUR = 10_000
     settings.LOKET_CALLS_PER_MINUTE = 100_000
+    settings.LOKET_CALLS_PER_MINUTE_PUBLIC = 50_000
+    settings.CHECK_FAILURES_PER_ACCOUNT_PER_DAY = 10_000
+    settings.CHECK_FAILURES_PER_OMGEVINGSCODE_PER_DAY = 10_000
     settings.EMPLOYER_REQUESTS_PER_KVK_PER_DAY = 10_000
     settings.LOGIN_FAILURES_ALLOWED = 10_000
     _clear_rate_limits()
