@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.dispatch import enqueue, enqueue_on_commit
-from locket_client.diagnose import diagnose
+from locket_client.diagnose import Diagnosis, diagnose
 from locket_client.types import Credentials
 from onboarding import limits, task_names
 from onboarding.crypto import decrypt_secret, encrypt_secret
@@ -182,6 +182,16 @@ def pending_check_run(*, processor_id: int, trigger: str) -> CheckResult:
     )
     diagnosis = diagnose(credentials)
     del credentials
+    return _store_pending(processor_id, requested_at, attempt, diagnosis, trigger)
+
+
+def _store_pending(
+    processor_id: int,
+    requested_at: dt.datetime | None,
+    attempt: CheckAttempt,
+    diagnosis: Diagnosis,
+    trigger: str,
+) -> CheckResult:
     if diagnosis.passed:
         outcome = CheckOutcome.PASSED
     elif diagnosis.temporary:
@@ -362,7 +372,9 @@ def processor_change_email(
     validate_email(new_email)
     with transaction.atomic():
         locked = (
-            PayrollProcessor.objects.select_for_update().select_related("user").get(pk=processor.pk)
+            PayrollProcessor.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=processor.pk)
         )
         old_email = locked.email
         if new_email == old_email:

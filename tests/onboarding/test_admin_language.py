@@ -216,7 +216,14 @@ def test_no_delete_action_or_button_is_offered_for_registrations_not_even_to_a_s
     change_page = admin_client.get(_change_url(failed_registration)).content.decode()
 
     assert "delete_selected" not in actions
-    assert actions[1:] == ["confirm", "reject", "recheck", "resend_mail"]
+    assert actions[1:] == [
+        "confirm",
+        "reject",
+        "recheck",
+        "resend_mail",
+        "confirm_credential_change",
+        "reject_credential_change",
+    ]
     assert "deletelink" not in change_page
     delete_url = reverse("admin:onboarding_payrollprocessor_delete", args=[failed_registration.pk])
     assert admin_client.get(delete_url).status_code == 403
