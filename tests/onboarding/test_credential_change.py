@@ -27,7 +27,6 @@ from employers.loket_snapshot import _key as snapshot_key
 from onboarding import services
 from onboarding.crypto import decrypt_secret, encrypt_secret, is_current
 from onboarding.models import CheckOutcome, PayrollProcessor, Status
-from onboarding.services import credential_change
 from tests.onboarding.factories import (
     DEMO_PASSWORD,
     PORTAL_PASSWORD,
@@ -322,6 +321,7 @@ def test_a_new_gebruikersnaam_before_confirmation_is_applied_at_once(
 def test_a_check_of_waiting_credentials_replaced_meanwhile_is_thrown_away(client, loket_settings):
     from locket_client.diagnose import diagnose
     from onboarding.models import CheckAttempt
+    from onboarding.services import credential_change
     from tests.conftest import demo_credentials
 
     processor = _active()
