@@ -122,3 +122,20 @@ class CredentialChangeAdmin:
             "media": self.media,
         }
         return TemplateResponse(request, "admin/onboarding/reject_reason.html", context)
+
+
+class WaitingChangeFilter(admin.SimpleListFilter):
+    """The registrations whose new Loket.nl account waits for a.s.r.'s confirmation."""
+
+    title = _("nieuwe Loket.nl-gegevens")
+    parameter_name = "wijziging"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("wacht", _("wachten op bevestiging"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[PayrollProcessor]
+    ) -> QuerySet[PayrollProcessor]:
+        if self.value() == "wacht":
+            return queryset.filter(pending_requested_at__isnull=False)
+        return queryset

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from onboarding import services
-from onboarding.admin.credential_change import CredentialChangeAdmin
+from onboarding.admin.credential_change import CredentialChangeAdmin, WaitingChangeFilter
 from onboarding.admin.forms import PayrollProcessorForm, RejectForm
 from onboarding.admin.history import (
     CheckAttemptInline,
@@ -47,7 +47,7 @@ class PayrollProcessorAdmin(CredentialChangeAdmin, admin.ModelAdmin):
     # Five columns, each holding what belongs together, so that the list fits 1280 px with the
     # navigation and the filters open (static/css/admin.css lets long values wrap).
     list_display = ("processor_display", "loket_account", "status", "checked", "registered")
-    list_filter = ("status",)
+    list_filter = ("status", WaitingChangeFilter)
     search_fields = ("company_name", "email", "omgevingscode", "loket_username")
     date_hierarchy = "created_at"
     list_per_page = 50

@@ -496,3 +496,17 @@ class _NoopCapture:
 
 
 _noop_capture = _NoopCapture()
+
+
+def test_the_admin_list_filters_the_changes_waiting_for_asr(
+    client, loket_settings, django_capture_on_commit_callbacks
+):
+    waiting = _waiting(client, django_capture_on_commit_callbacks)
+    other = _active(email="ander@example.nl", loket_username="ws-benefits")
+    client.force_login(_staff("onboarding.confirm_payrollprocessor"))
+
+    page = client.get(CHANGELIST, {"wijziging": "wacht"})
+
+    shown = list(page.context["cl"].result_list)
+    assert shown == [waiting]
+    assert other not in shown
