@@ -212,3 +212,74 @@ def send_received(*, processor_id: int) -> None:
         "received",
         {"processor": _about(processor), "status_url": status_url},
     )
+
+
+# --- issue 13: new Loket.nl credentials wait for a.s.r.; a.s.r. changes the e-mail address ------
+
+
+def _pending(processor: PayrollProcessor) -> dict[str, Any]:
+    """The waiting omgevingscode and gebruikersnaam (never the password)."""
+    return {
+        "omgevingscode": processor.pending_omgevingscode,
+        "loket_username": processor.pending_loket_username,
+    }
+
+
+def send_credential_change_waiting(*, processor_id: int) -> None:
+    """Tell the processor its new omgevingscode or gebruikersnaam waits for a.s.r. (and that
+    the current credentials stay in use until then)."""
+    processor = _load(processor_id)
+    if processor is None or not processor.has_pending_credentials:
+        return
+    _to_processor(
+        processor,
+        "credential_change_waiting",
+        {"processor": _about(processor), "pending": _pending(processor)},
+    )
+
+
+def send_credential_change_asr(*, processor_id: int) -> None:
+    """Tell a.s.r. (in Dutch) that waiting credentials passed their check and need its word."""
+    processor = _load(processor_id)
+    if processor is None or not processor.has_pending_credentials:
+        return
+    admin_path = reverse("admin:onboarding_payrollprocessor_change", args=[processor.pk])
+    _send(
+        "credential_change_asr",
+        to=[settings.ASR_NOTIFY_EMAIL],
+        context={
+            "processor": _about(processor),
+            "pending": _pending(processor),
+            "admin_url": absolute_url(admin_path),
+        },
+    )
+
+
+def send_credential_change_decision(*, processor_id: int) -> None:
+    """a.s.r.'s decision on the waiting credentials: confirmed (now in use) or rejected, with
+    the reason."""
+    processor = _load(processor_id)
+    if processor is None or processor.pending_decision not in ("confirmed", "rejected"):
+        return
+    _to_processor(
+        processor,
+        f"credential_change_{processor.pending_decision}",
+        {"processor": _about(processor), "reason": processor.pending_decision_reason},
+    )
+
+
+def send_email_changed(*, processor_id: int) -> None:
+    """a.s.r. changed the processor's e-mail address: the old and the new address hear of it."""
+    processor = _load(processor_id)
+    if processor is None or not processor.previous_email:
+        return
+    _send(
+        "email_changed",
+        to=[processor.previous_email, processor.email],
+        context={
+            "processor": _about(processor),
+            "old_email": processor.previous_email,
+            "new_email": processor.email,
+        },
+        language=recipient_language(processor.language),
+    )

@@ -130,6 +130,40 @@ class PayrollProcessor(models.Model):
     )
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
+    # A new omgevingscode or gebruikersnaam of a confirmed processor waits here (the password
+    # encrypted like the current one) until a.s.r. confirms it; meanwhile the current credentials
+    # stay in use for everything (onboarding.services.credential_change).
+    pending_omgevingscode = models.CharField(
+        _("nieuwe omgevingscode (wacht)"), max_length=50, blank=True, editable=False
+    )
+    pending_loket_username = models.CharField(
+        _("nieuwe gebruikersnaam (wacht)"), max_length=100, blank=True, editable=False
+    )
+    pending_loket_password_encrypted = models.TextField(blank=True, editable=False)
+    pending_requested_at = models.DateTimeField(
+        _("wijziging aangevraagd op"), null=True, blank=True, editable=False
+    )
+    pending_check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_check_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_check_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_checked_at = models.DateTimeField(
+        _("nieuwe gegevens gecontroleerd op"), null=True, blank=True, editable=False
+    )
+    pending_check_outcome = models.CharField(
+        _("controle nieuwe gegevens"), max_length=20, blank=True, editable=False
+    )
+    pending_check_findings = models.JSONField(default=list, blank=True, editable=False)
+    # The mails of a change (outbox columns, as above): the processor's "waits for a.s.r.",
+    # a.s.r.'s notice once the new credentials passed, the processor's mail of a.s.r.'s decision,
+    # and the mail about an e-mail address changed by a.s.r. (to the old and the new address).
+    pending_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_asr_notice_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_decision_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pending_decision = models.CharField(max_length=20, blank=True, editable=False)
+    pending_decision_reason = models.TextField(blank=True, editable=False)
+    email_change_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_email = models.EmailField(max_length=254, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("salarisverwerker")
         verbose_name_plural = _("salarisverwerkers")
@@ -173,6 +207,11 @@ class PayrollProcessor(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status in CONFIRMED_STATES
+
+    @property
+    def has_pending_credentials(self) -> bool:
+        """A new omgevingscode or gebruikersnaam waits for a.s.r.'s confirmation."""
+        return self.pending_requested_at is not None
 
 
 class StatusChange(models.Model):

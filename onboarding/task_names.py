@@ -27,3 +27,8 @@ ALL = (
     SEND_REJECTION_MAIL,
     SEND_NEEDS_ATTENTION_MAIL,
 )
+
+# Issue 13: a confirmed processor's new omgevingscode or gebruikersnaam waits for a.s.r.
+CHECK_PENDING_CREDENTIALS = "onboarding.tasks.check_pending_credentials"
+SEND_CREDENTIAL_CHANGE_MAILS = "onboarding.tasks.send_credential_change_mails"
+ALL = (*ALL, CHECK_PENDING_CREDENTIALS, SEND_CREDENTIAL_CHANGE_MAILS)

@@ -53,13 +53,16 @@ def recheck_processor(processor_id: int) -> None:
 
 @shared_task(name=task_names.SWEEP_PENDING_CHECKS)
 def sweep_pending_checks() -> int:
-    return services.pending_checks_enqueue()
+    return services.pending_checks_enqueue() + services.pending_credential_checks_enqueue()
 
 
 @shared_task(name=task_names.SWEEP_UNSENT_MAILS)
 def sweep_unsent_mails() -> dict[str, int]:
     """Every 20 seconds (the beat): registration mails still due a while after their moment."""
-    return outbox.unsent_mails_enqueue()
+    return {
+        **outbox.unsent_mails_enqueue(),
+        "credential_change_mails": outbox.credential_change_mails_enqueue(),
+    }
 
 
 def _send_or_retry(task: Task, send: Callable[..., bool], processor_id: int) -> bool:
@@ -99,3 +102,27 @@ def send_rejection_mail(self: Task, processor_id: int) -> bool:
 @shared_task(name=task_names.SEND_NEEDS_ATTENTION_MAIL, bind=True, **MAIL_RETRY)
 def send_needs_attention_mail(self: Task, processor_id: int) -> bool:
     return _send_or_retry(self, outbox.status_mail_send, processor_id)
+
+
+# Issue 13: new Loket.nl credentials of a confirmed processor wait for a.s.r.
+@shared_task(
+    name=task_names.CHECK_PENDING_CREDENTIALS,
+    bind=True,
+    max_retries=MAX_CHECK_RETRIES,
+    acks_late=True,
+)
+def check_pending_credentials(self, processor_id: int) -> str | None:
+    trigger = "taak check_pending_credentials" + (
+        f" (poging {self.request.retries + 1})" if self.request.retries else ""
+    )
+    result = services.pending_check_run(processor_id=processor_id, trigger=trigger)
+    if result.outcome is CheckOutcome.TEMPORARY and self.request.retries < self.max_retries:
+        countdown = retry_delay(min(result.retry_in or 60, 60) * (2**self.request.retries))
+        services.pending_check_defer(processor_id=processor_id, seconds=countdown)
+        raise self.retry(countdown=countdown)
+    return result.outcome
+
+
+@shared_task(name=task_names.SEND_CREDENTIAL_CHANGE_MAILS, bind=True, **MAIL_RETRY)
+def send_credential_change_mails(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.credential_change_mails_send, processor_id)

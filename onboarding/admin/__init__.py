@@ -10,6 +10,9 @@ What lives where:
 - :mod:`~onboarding.admin.processor`: ``PayrollProcessorAdmin``, the list, the change form
   (saved through ``services.processor_edit``) and the actions (confirm, reject, re-check,
   resend the mail).
+- :mod:`~onboarding.admin.credential_change`: a confirmed processor's new Loket.nl account that
+  waits for a.s.r. (shown on the change page, a list filter, and the confirm and reject actions,
+  which need the confirm permission).
 - :mod:`~onboarding.admin.forms`: its forms (the change form's single-line fields and write-only
   password; the rejection reason).
 - :mod:`~onboarding.admin.history`: the read-only history and check attempts (inlines, and the

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from onboarding import services
+from onboarding.admin.credential_change import CredentialChangeAdmin, WaitingChangeFilter
 from onboarding.admin.forms import PayrollProcessorForm, RejectForm
 from onboarding.admin.history import (
     CheckAttemptInline,
@@ -44,12 +45,12 @@ def _actor_label(request: HttpRequest) -> str:
 
 
 @admin.register(PayrollProcessor)
-class PayrollProcessorAdmin(admin.ModelAdmin):
+class PayrollProcessorAdmin(CredentialChangeAdmin, admin.ModelAdmin):
     form = PayrollProcessorForm
     # Five columns, each holding what belongs together, so that the list fits 1280 px with the
     # navigation and the filters open (static/css/admin.css lets long values wrap).
     list_display = ("processor_display", "loket_account", "status", "checked", "registered")
-    list_filter = ("status",)
+    list_filter = ("status", WaitingChangeFilter)
     search_fields = ("company_name", "email", "omgevingscode", "loket_username")
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -65,6 +66,7 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
         "activated_at",
+        "pending_display",
     )
     fieldsets = (
         (None, {"fields": ("company_name", "email", "status", "rejection_reason")}),
@@ -89,7 +91,14 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         ),
     )
     inlines = (StatusChangeInline, CheckAttemptInline)
-    actions = ("confirm", "reject", "recheck", "resend_mail")
+    actions = (
+        "confirm",
+        "reject",
+        "recheck",
+        "resend_mail",
+        "confirm_credential_change",
+        "reject_credential_change",
+    )
 
     # --- display ---------------------------------------------------------------------------
 
@@ -128,6 +137,10 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
         if obj is not None and obj.status == Status.REJECTED:
             # A rejected registration's credentials cannot change any more (the service refuses).
             readonly += [*CREDENTIAL_FIELDS]
+        if obj is not None and not self.has_confirm_permission(request):
+            # The address gets the activation link and the employers' requests: only staff who
+            # may confirm change it (services.processor_change_email).
+            readonly.append("email")
         return readonly
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -136,6 +149,15 @@ class PayrollProcessorAdmin(admin.ModelAdmin):
             fieldsets = [
                 (name, {**options, "fields": [f for f in options["fields"] if f != "new_password"]})
                 for name, options in fieldsets
+            ]
+        if obj is not None and obj.has_pending_credentials:
+            fieldsets = [
+                *fieldsets[:2],
+                (
+                    _("Nieuwe Loket.nl-gegevens (wachten op bevestiging)"),
+                    {"fields": ["pending_display"]},
+                ),
+                *fieldsets[2:],
             ]
         return fieldsets
 

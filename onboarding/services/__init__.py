@@ -13,6 +13,9 @@ What lives where:
   findings stored, stale results thrown away) and the outbox sweep of checks never enqueued.
 - :mod:`~onboarding.services.review`: the a.s.r. side. Confirm, reject, correct (the admin's
   change form), send the mail again.
+- :mod:`~onboarding.services.credential_change`: a confirmed processor's new omgevingscode or
+  gebruikersnaam waits for a.s.r. (checked live; confirmed or rejected in the admin), and
+  a.s.r. changes a processor's e-mail address.
 - :mod:`~onboarding.services.accounts`: the processor's portal account (activation, login with
   its lockout).
 - :mod:`~onboarding.services.outbox`: the registration's mails, each sent once, and the sweep
@@ -26,6 +29,14 @@ The public functions are re-exported here: callers write ``services.registration
 from __future__ import annotations
 
 from onboarding.services.accounts import login_attempt, registration_activate
+from onboarding.services.credential_change import (
+    credential_change_confirm,
+    credential_change_reject,
+    pending_check_defer,
+    pending_check_run,
+    pending_credential_checks_enqueue,
+    processor_change_email,
+)
 from onboarding.services.credential_check import (
     TEMPORARY_RETRY_SECONDS,
     CheckResult,
@@ -56,11 +67,17 @@ __all__ = [
     "check_defer",
     "check_request",
     "check_run",
+    "credential_change_confirm",
+    "credential_change_reject",
     "credentials_update",
     "daily_recheck_request",
     "login_attempt",
     "mail_resend",
+    "pending_check_defer",
+    "pending_check_run",
     "pending_checks_enqueue",
+    "pending_credential_checks_enqueue",
+    "processor_change_email",
     "processor_edit",
     "registration_activate",
     "registration_confirm",

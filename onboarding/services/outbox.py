@@ -135,3 +135,40 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> dict[str, int]:
             ).update(mail_retry_at=None)
             raise
     return {"registration_mails": len(registration), "status_mails": len(status)}
+
+
+# --- issue 13: the mails of a change of Loket.nl account or e-mail address -------------------
+
+_CHANGE_MAILS: dict[str, Callable[[PayrollProcessor], None]] = {
+    "pending_mail_due_at": lambda p: emails.send_credential_change_waiting(processor_id=p.pk),
+    "pending_asr_notice_due_at": lambda p: emails.send_credential_change_asr(processor_id=p.pk),
+    "pending_decision_mail_due_at": lambda p: emails.send_credential_change_decision(
+        processor_id=p.pk
+    ),
+    "email_change_mail_due_at": lambda p: emails.send_email_changed(processor_id=p.pk),
+}
+
+
+def credential_change_mails_send(*, processor_id: int) -> bool:
+    """Every due mail of a change (waiting, a.s.r.'s notice, the decision, a new address),
+    each once, in one hold on the row."""
+    return bool(_send_due(processor_id, _CHANGE_MAILS))
+
+
+def credential_change_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
+    """The sweep's part for these mails: due a while and not handed out again lately."""
+    now = timezone.now()
+    before = now - older_than
+    due_q = Q()
+    for column in _CHANGE_MAILS:
+        due_q |= Q(**{f"{column}__lt": before})
+    ids = list(
+        PayrollProcessor.objects.filter(due_q)
+        .filter(Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    PayrollProcessor.objects.filter(pk__in=ids).update(mail_retry_at=now + REARM)
+    for processor_id in ids:
+        enqueue(task_names.SEND_CREDENTIAL_CHANGE_MAILS, processor_id)
+    return len(ids)

@@ -21,6 +21,7 @@ from onboarding.models import (
     Status,
 )
 from onboarding.selectors import email_taken, processor_duplicate_exists
+from onboarding.services.credential_change import credential_change_request, needs_approval
 from onboarding.services.history import normalise, record_status_change
 
 
@@ -93,7 +94,12 @@ def credentials_update(
 ) -> PayrollProcessor:
     """Correct the Loket.nl credentials and check them again. ``loket_password`` ``None`` keeps
     the stored one. ``client_ip`` ``None`` (a.s.r. staff in the admin) skips the per-address
-    and per-account limits; the cap on calls to Loket.nl always applies."""
+    and per-account limits; the cap on calls to Loket.nl always applies.
+
+    A new omgevingscode or gebruikersnaam of a confirmed processor does not take effect: unless
+    ``actor`` may confirm registrations, it waits for a.s.r.
+    (:func:`~onboarding.services.credential_change.credential_change_request`) and the current
+    credentials stay in use. A new password alone is applied and checked at once."""
     omgevingscode, loket_username = normalise(omgevingscode), normalise(loket_username)
     if processor.status == Status.REJECTED:
         raise ValidationError(_("Deze aanmelding is afgewezen en kan niet meer worden gewijzigd."))
@@ -106,6 +112,18 @@ def credentials_update(
         raise DuplicateRegistration(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate")
     with transaction.atomic():
         locked = PayrollProcessor.objects.select_for_update().get(pk=processor.pk)
+        if needs_approval(
+            locked, omgevingscode=omgevingscode, loket_username=loket_username, actor=actor
+        ):
+            # Another Loket.nl account for a confirmed processor: it waits for a.s.r.
+            return credential_change_request(
+                locked=locked,
+                omgevingscode=omgevingscode,
+                loket_username=loket_username,
+                loket_password=loket_password,
+                actor=actor,
+                actor_label=actor_label,
+            )
         previous = locked.status
         locked.omgevingscode = omgevingscode
         locked.loket_username = loket_username

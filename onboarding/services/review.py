@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from common.dispatch import enqueue_on_commit
 from onboarding import task_names
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status
+from onboarding.services.credential_change import processor_change_email
 from onboarding.services.history import normalise, record_status_change
 from onboarding.services.outbox import status_mail_task
 from onboarding.services.registration import credentials_update
@@ -102,14 +103,15 @@ def processor_edit(
 ) -> bool:
     """a.s.r. staff correct a registration (the admin's change form).
 
-    Company name and e-mail address are stored as they are, with a history row whose note names
-    the fields that changed (not their values). New Loket.nl details or a new password
+    The company name is stored as it is, with a history row whose note names the field. A new
+    e-mail address goes through :func:`processor_change_email` (confirm permission, history,
+    mails to the old and the new address). New Loket.nl details or a new password
     (``loket_password`` ``None`` keeps the stored one) go through :func:`credentials_update`,
     which validates and records them and checks them again; its ``ValidationError`` and
     ``RateLimited`` come after the other fields are saved. Returns whether the Loket.nl details
     changed (and a check runs).
     """
-    values = {"company_name": company_name.strip(), "email": email.strip()}
+    values = {"company_name": company_name.strip()}
     with transaction.atomic():
         locked = PayrollProcessor.objects.select_for_update().get(pk=processor.pk)
         changed = [name for name, value in values.items() if getattr(locked, name) != value]
@@ -125,6 +127,10 @@ def processor_edit(
                 actor_label=actor_label,
                 note=" en ".join(DETAIL_NAMES[name] for name in changed) + " gewijzigd",
             )
+    if email.strip() != locked.email:
+        # Needs the confirm permission; recorded, and mailed to the old and the new address.
+        processor_change_email(processor=locked, new_email=email, actor=by, actor_label=actor_label)
+        locked.refresh_from_db()
     new_credentials = (
         normalise(omgevingscode) != locked.omgevingscode
         or normalise(loket_username) != locked.loket_username

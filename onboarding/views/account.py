@@ -236,7 +236,7 @@ def update_credentials(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _dashboard(request, processor, form, status=400)
     try:
-        services.credentials_update(
+        updated = services.credentials_update(
             processor=processor,
             omgevingscode=form.cleaned_data["omgevingscode"],
             loket_username=form.cleaned_data["loket_username"],
@@ -250,7 +250,20 @@ def update_credentials(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         form.add_service_error(error)
         return _dashboard(request, processor, form, status=400)
-    messages.success(
-        request, _("Uw Loket.nl-gegevens zijn opgeslagen. We controleren ze nu opnieuw.")
+    typed = (
+        form.cleaned_data["omgevingscode"].strip(),
+        form.cleaned_data["loket_username"].strip(),
     )
+    if typed != (updated.omgevingscode, updated.loket_username):  # another account: it waits
+        messages.success(request, PENDING_MESSAGE)
+    else:
+        messages.success(
+            request, _("Uw Loket.nl-gegevens zijn opgeslagen. We controleren ze nu opnieuw.")
+        )
     return redirect("onboarding:dashboard")
+
+
+PENDING_MESSAGE = _(
+    "Uw nieuwe Loket.nl-gegevens zijn opgeslagen en wachten op bevestiging door a.s.r. Tot dan "
+    "blijven uw huidige gegevens in gebruik."
+)

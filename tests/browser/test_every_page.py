@@ -477,3 +477,18 @@ def test_the_page_check_reports_each_kind_of_fault_it_looks_for(browser, live_se
     assert "scrolls sideways: scrollWidth" in report
     assert "<html lang='en'>, asked for 'nl'" in report
     assert "text not in 'nl': ['Please', 'your']" in report
+
+
+def _credential_change_pages(walk: Walk, data: Data) -> None:
+    """Issue 13: the dashboard while another Loket.nl account waits for a.s.r. (the processor is
+    still logged in from :func:`_processor_pages`)."""
+    page = walk.page
+    walk.open("dashboard (before a change)", "/account/")
+    page.fill("#id_omgevingscode", "DEMO001")
+    page.fill("#id_loket_username", "ws-zonder-team")
+    walk.submit("form[action$='/loket-gegevens/']")
+    walk.check("dashboard: another Loket.nl account waits for a.s.r.")
+    assert page.locator("#wijziging").count() == 1
+
+
+WALKS = (*WALKS, _credential_change_pages)

@@ -221,6 +221,8 @@ def test_no_delete_action_or_button_is_offered_for_registrations_not_even_to_a_s
         "reject",
         "recheck",
         "resend_mail",
+        "confirm_credential_change",
+        "reject_credential_change",
         "lift_check_cap",
     ]
     assert "deletelink" not in change_page

@@ -389,6 +389,8 @@ def test_updating_the_credentials_stores_them_and_runs_the_check_again(
 def test_updating_with_an_empty_password_keeps_the_stored_one(
     client, loket_settings, django_capture_on_commit_callbacks
 ):
+    # Another gebruikersnaam of an active processor waits for a.s.r. (issue 13), with the
+    # stored password; the current account stays in use.
     processor = _active(loket_username="ws-benefits")
     ciphertext = processor.loket_password_encrypted
     client.force_login(processor.user)
@@ -398,9 +400,11 @@ def test_updating_with_an_empty_password_keeps_the_stored_one(
 
     processor.refresh_from_db()
     assert processor.loket_password_encrypted == ciphertext
-    assert processor.loket_username == "ws-zonder-team"
-    assert processor.status == Status.NEEDS_ATTENTION
-    assert [f["code"] for f in processor.check_findings] == ["GEEN_WERKGEVERS"]
+    assert processor.pending_loket_password_encrypted == ciphertext
+    assert processor.loket_username == "ws-benefits"
+    assert processor.pending_loket_username == "ws-zonder-team"
+    assert processor.status == Status.ACTIVE
+    assert [f["code"] for f in processor.pending_check_findings] == ["GEEN_WERKGEVERS"]
 
 
 def test_bad_credentials_input_is_refused_next_to_the_field(client):

@@ -15,6 +15,8 @@ from onboarding.crypto import CredentialKeyError, is_current, reencrypt_secret
 from onboarding.models import PayrollProcessor
 
 BATCH = 500
+# The current password and, while a new Loket.nl account waits for a.s.r., the waiting one.
+SECRET_FIELDS = ("loket_password_encrypted", "pending_loket_password_encrypted")
 
 
 class Command(BaseCommand):
@@ -29,24 +31,28 @@ class Command(BaseCommand):
                     PayrollProcessor.objects.select_for_update()
                     .filter(pk__gt=last_pk)
                     .order_by("pk")
-                    .only("pk", "loket_password_encrypted")[:BATCH]
+                    .only("pk", *SECRET_FIELDS)[:BATCH]
                 )
                 if not rows:
                     break
                 for row in rows:
                     seen += 1
                     last_pk = row.pk
-                    if is_current(row.loket_password_encrypted):
+                    stale = [
+                        field
+                        for field in SECRET_FIELDS
+                        if getattr(row, field) and not is_current(getattr(row, field))
+                    ]
+                    if not stale:
                         continue
                     try:
-                        row.loket_password_encrypted = reencrypt_secret(
-                            row.loket_password_encrypted
-                        )
+                        for field in stale:
+                            setattr(row, field, reencrypt_secret(getattr(row, field)))
                     except CredentialKeyError:
                         raise CommandError(
                             f"Salarisverwerker {row.pk}: geen sleutel in CREDENTIALS_KEYS opent "
                             "het opgeslagen wachtwoord. Niets van deze batch is gewijzigd."
                         ) from None
-                    row.save(update_fields=["loket_password_encrypted"])
+                    row.save(update_fields=stale)
                     changed += 1
         self.stdout.write(f"{changed} van {seen} wachtwoorden opnieuw versleuteld.")
