@@ -17,12 +17,12 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from employers.loket_snapshot import _cache_get
 from employers.loket_snapshot import _key as snapshot_key
 from onboarding import services
 from onboarding.crypto import decrypt_secret, encrypt_secret, is_current
@@ -210,7 +210,7 @@ def test_asr_confirms_the_waiting_credentials_which_replace_the_current_ones_and
         actor__is_staff=True,
     ).exists()
     # The employer side re-checked the links with the new account (its fresh snapshot).
-    assert cache.get(snapshot_key(processor)) is not None
+    assert _cache_get(snapshot_key(processor)) is not None
     (decision,) = _mails_to(processor.email)
     assert "bevestigd" in decision.subject
 
