@@ -95,3 +95,34 @@ def login_check_not_locked(email: str, client_ip: str) -> None:
     for limit, subject in ((per_email, _digest(email)), (per_ip, _digest(client_ip))):
         if peek(limit, subject) >= limit.limit:
             raise RateLimited(window_remaining(limit))
+
+
+# --- accounts (issue 13): password reset, re-authentication, registration posts ----------------
+
+
+def password_reset_request(email: str, client_ip: str) -> None:
+    """ "Wachtwoord vergeten?": requests per client address and per e-mail address (hashed), the
+    same for known and unknown addresses."""
+    hit(Limit("reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, 3600), _digest(client_ip))
+    hit(Limit("reset-email", settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR, 3600), _digest(email))
+
+
+def registration_post(client_ip: str) -> None:
+    """Posts of the registration form per client address, counted before the form is read."""
+    hit(Limit("register-ip", settings.REGISTRATIONS_PER_IP_PER_HOUR, 3600), _digest(client_ip))
+
+
+def _reauth_limit() -> Limit:
+    return Limit("reauth-fail", settings.REAUTH_FAILURES_ALLOWED, settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def reauth_check_not_locked(user_pk: int) -> None:
+    """Raise :class:`RateLimited` when this account has used up its wrong portal passwords
+    where it is asked again (new Loket.nl details, password change)."""
+    limit = _reauth_limit()
+    if peek(limit, _digest(str(user_pk))) >= limit.limit:
+        raise RateLimited(window_remaining(limit))
+
+
+def reauth_failure(user_pk: int) -> None:
+    hit(_reauth_limit(), _digest(str(user_pk)))

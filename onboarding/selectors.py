@@ -158,3 +158,14 @@ def processor_waiting_employers(processor: PayrollProcessor) -> int:
     them: its open employer requests that no registration of it answers yet (the dashboard's
     main next step). Through the reverse relations, so onboarding imports nothing of employers."""
     return processor.employer_requests.filter(status="open", links__isnull=True).count()
+
+
+def processors_registered_with(*, email: str, omgevingscode: str, loket_username: str) -> list[int]:
+    """The ids of the registrations that already hold this e-mail address or this omgevingscode
+    + gebruikersnaam (case-insensitively): whom to tell about a registration with their details."""
+    by_account = PayrollProcessor.objects.annotate(
+        oc=Lower("omgevingscode"), un=Lower("loket_username")
+    ).filter(oc=omgevingscode.strip().lower(), un=loket_username.strip().lower())
+    by_email = PayrollProcessor.objects.filter(email__iexact=email.strip())
+    ids = set(by_account.values_list("pk", flat=True)) | set(by_email.values_list("pk", flat=True))
+    return sorted(ids)

@@ -27,3 +27,8 @@ ALL = (
     SEND_REJECTION_MAIL,
     SEND_NEEDS_ATTENTION_MAIL,
 )
+
+# issue 13: the accounts' mails (by processor id; the reset link is made when the mail is sent)
+SEND_PASSWORD_RESET_MAIL = "onboarding.tasks.send_password_reset_mail"  # noqa: S105
+SEND_DUPLICATE_NOTICE_MAIL = "onboarding.tasks.send_duplicate_notice_mail"
+ALL = (*ALL, SEND_PASSWORD_RESET_MAIL, SEND_DUPLICATE_NOTICE_MAIL)

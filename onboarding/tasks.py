@@ -59,7 +59,9 @@ def sweep_pending_checks() -> int:
 @shared_task(name=task_names.SWEEP_UNSENT_MAILS)
 def sweep_unsent_mails() -> dict[str, int]:
     """Every 20 seconds (the beat): registration mails still due a while after their moment."""
-    return outbox.unsent_mails_enqueue()
+    counts = outbox.unsent_mails_enqueue()
+    counts.update(outbox.unsent_account_mails_enqueue())
+    return counts
 
 
 def _send_or_retry(task: Task, send: Callable[..., bool], processor_id: int) -> bool:
@@ -99,3 +101,14 @@ def send_rejection_mail(self: Task, processor_id: int) -> bool:
 @shared_task(name=task_names.SEND_NEEDS_ATTENTION_MAIL, bind=True, **MAIL_RETRY)
 def send_needs_attention_mail(self: Task, processor_id: int) -> bool:
     return _send_or_retry(self, outbox.status_mail_send, processor_id)
+
+
+# issue 13: the accounts' mails.
+@shared_task(name=task_names.SEND_PASSWORD_RESET_MAIL, bind=True, **MAIL_RETRY)
+def send_password_reset_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.password_reset_mail_send, processor_id)
+
+
+@shared_task(name=task_names.SEND_DUPLICATE_NOTICE_MAIL, bind=True, **MAIL_RETRY)
+def send_duplicate_notice_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.duplicate_notice_send, processor_id)

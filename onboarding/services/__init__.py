@@ -33,6 +33,13 @@ from onboarding.services.credential_check import (
     check_run,
     pending_checks_enqueue,
 )
+from onboarding.services.recovery import (
+    duplicate_notice_request,
+    password_change,
+    password_reset_complete,
+    password_reset_request,
+    reauthenticate,
+)
 from onboarding.services.registration import (
     DuplicateRegistration,
     check_request,
@@ -58,10 +65,15 @@ __all__ = [
     "check_run",
     "credentials_update",
     "daily_recheck_request",
+    "duplicate_notice_request",
     "login_attempt",
     "mail_resend",
+    "password_change",
+    "password_reset_complete",
+    "password_reset_request",
     "pending_checks_enqueue",
     "processor_edit",
+    "reauthenticate",
     "registration_activate",
     "registration_confirm",
     "registration_reject",
