@@ -2,24 +2,25 @@
 ``SESSION_IDLE_TIMEOUT_SECONDS`` without a request and ``SESSION_ABSOLUTE_TIMEOUT_SECONDS`` after
 the login, whatever happens in between.
 
-The login time and the last request are kept in the session (seconds since the epoch). An ended
-session is logged out and the browser sent to the login page (the admin's for ``/beheer/``) with
-a message that says why; the page asked for comes back after the login (``next``).
+The login time and the last request are kept in the session (seconds since the epoch). The check
+runs when the request first asks who the user is (``request.user`` stays lazy, so a cached
+public page still costs no query): an ended session is emptied, the request goes on as an
+anonymous one with a message that says why, and so a page that needs a login sends the browser
+to the login page (the admin's for ``/beheer/``), which shows the message, with ``next`` set.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 LOGIN_AT_KEY = "_session_login_at"
@@ -34,46 +35,46 @@ def _start_session_clock(sender: object, request: HttpRequest | None, **kwargs: 
         request.session[LAST_SEEN_KEY] = now
 
 
-def _login_url(request: HttpRequest) -> str:
-    admin_prefix = reverse("admin:index")
-    name = "admin:login" if request.path.startswith(admin_prefix) else settings.LOGIN_URL
-    target = request.get_full_path() if request.method in ("GET", "HEAD") else ""
-    query = f"?{urlencode({'next': target})}" if target else ""
-    return reverse(name) + query
+def _expired_message(request: HttpRequest, user: object) -> str | None:
+    """Why the logged-in session of ``request`` has ended (``None``: it has not); counts this
+    request as activity otherwise."""
+    now = int(time.time())
+    session = request.session
+    login_at = session.setdefault(LOGIN_AT_KEY, now)
+    last_seen = session.get(LAST_SEEN_KEY, now)
+    if now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+        return _(
+            "U bent uitgelogd omdat u een tijd niets hebt gedaan. Log opnieuw in om verder te gaan."
+        )
+    if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS:
+        return _(
+            "U bent uitgelogd omdat u al lang bent ingelogd. Log opnieuw in om verder te gaan."
+        )
+    session[LAST_SEEN_KEY] = now
+    return None
 
 
 class SessionTimeoutMiddleware:
+    """After ``AuthenticationMiddleware`` and ``MessageMiddleware``."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            now = int(time.time())
-            session = request.session
-            login_at = session.setdefault(LOGIN_AT_KEY, now)
-            last_seen = session.get(LAST_SEEN_KEY, now)
-            if now - last_seen > settings.SESSION_IDLE_TIMEOUT_SECONDS:
-                return self._expire(
-                    request,
-                    _(
-                        "U bent uitgelogd omdat u een tijd niets hebt gedaan. Log opnieuw in om "
-                        "verder te gaan."
-                    ),
-                )
-            if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT_SECONDS:
-                return self._expire(
-                    request,
-                    _(
-                        "U bent uitgelogd omdat u al lang bent ingelogd. Log opnieuw in om verder "
-                        "te gaan."
-                    ),
-                )
-            session[LAST_SEEN_KEY] = now
+        found = getattr(request, "user", None)
+        if found is not None:
+            request.user = SimpleLazyObject(lambda: self._checked(request, found))
         return self.get_response(request)
 
-    def _expire(self, request: HttpRequest, message: str) -> HttpResponse:
-        url = _login_url(request)
-        logout(request)
+    @staticmethod
+    def _checked(request: HttpRequest, found: object) -> object:
+        if not found.is_authenticated:  # evaluates AuthenticationMiddleware's lazy user
+            return found
+        user = getattr(found, "_wrapped", found)
+        message = _expired_message(request, user)
+        if message is None:
+            return user
+        # What logout() does (it would ask request.user again, the object being evaluated).
+        request.session.flush()
         messages.warning(request, message)
-        return HttpResponseRedirect(url)
+        return AnonymousUser()

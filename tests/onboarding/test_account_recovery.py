@@ -330,7 +330,7 @@ def test_session_idle_timeout_logs_out_with_a_message(client, settings):
     response = client.get(DASHBOARD)
 
     assert response.status_code == 302
-    assert response["Location"] == f"{LOGIN}?next=%2Faccount%2F"
+    assert response["Location"] == f"{LOGIN}?next=/account/"
     assert SESSION_KEY not in client.session
     page = client.get(response["Location"]).content.decode()
     assert "U bent uitgelogd omdat u een tijd niets hebt gedaan." in page
