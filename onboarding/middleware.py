@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 
 LOGIN_AT_KEY = "_session_login_at"
 LAST_SEEN_KEY = "_session_last_seen"
+# The last request is written down at most once a minute: a session saved on every request would
+# cost every page a write (the idle timeout is exact to this much).
+LAST_SEEN_GRANULARITY = 60
 
 
 @receiver(user_logged_in)
@@ -50,7 +53,8 @@ def _expired_message(request: HttpRequest, user: object) -> str | None:
         return _(
             "U bent uitgelogd omdat u al lang bent ingelogd. Log opnieuw in om verder te gaan."
         )
-    session[LAST_SEEN_KEY] = now
+    if now - last_seen >= LAST_SEEN_GRANULARITY or LAST_SEEN_KEY not in session:
+        session[LAST_SEEN_KEY] = now
     return None
 
 
