@@ -126,3 +126,17 @@ def reauth_check_not_locked(user_pk: int) -> None:
 
 def reauth_failure(user_pk: int) -> None:
     hit(_reauth_limit(), _digest(str(user_pk)))
+
+
+DUPLICATE_NOTICES_PER_DAY = 3
+
+
+def duplicate_notice_allowed(processor_pk: int) -> bool:
+    """Whether one more "someone registered with your details" mail may go to this registration
+    today (so that the form cannot be used to flood a processor's mailbox). Fails closed: when
+    the counters cannot be read, no mail."""
+    try:
+        hit(Limit("duplicate-notice", DUPLICATE_NOTICES_PER_DAY, 24 * 3600), str(processor_pk))
+    except RateLimited:
+        return False
+    return True

@@ -77,7 +77,10 @@ def reauthenticate(*, user: AbstractBaseUser, password: str) -> bool:
 
 def duplicate_notice_request(*, processor_id: int) -> None:
     """Someone filled in the registration form with this processor's address or Loket.nl user:
-    mail the address on file (after commit, through the outbox)."""
+    mail the address on file (after commit, through the outbox), at most
+    :data:`~onboarding.limits.DUPLICATE_NOTICES_PER_DAY` times a day."""
+    if not limits.duplicate_notice_allowed(processor_id):
+        return
     with transaction.atomic():
         PayrollProcessor.objects.filter(pk=processor_id).update(
             duplicate_notice_due_at=timezone.now()

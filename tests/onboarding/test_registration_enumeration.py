@@ -143,3 +143,22 @@ def test_enumeration_the_answer_reveals_no_status_link(
     assert processor.status_token not in page.content.decode()
     [receipt] = [m for m in mail.outbox if m.to == [processor.email]]
     assert processor.status_token in receipt.body
+
+
+def test_enumeration_notices_to_one_registration_are_capped_per_day(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.REGISTRATIONS_PER_IP_PER_HOUR = 100
+    PayrollProcessorFactory(email="bestaand@salarisbureau.example")
+
+    answers = [
+        _post(
+            client,
+            django_capture_on_commit_callbacks,
+            _form(email="bestaand@salarisbureau.example", loket_username=f"ws-{n}"),
+        )[0]
+        for n in range(5)
+    ]
+
+    assert {answer["Location"] for answer in answers} == {RECEIVED}
+    assert len(mail.outbox) == 3  # DUPLICATE_NOTICES_PER_DAY
