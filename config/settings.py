@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "onboarding.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -284,6 +285,16 @@ LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 # "Vernieuwen" on the Werkgevers page asks Loket.nl for every employer the user sees.
 WERKGEVERS_REFRESHES_PER_MINUTE = env_int("WERKGEVERS_REFRESHES_PER_MINUTE", default=3, minimum=1)
+# "Wachtwoord vergeten?": reset mails asked for one address, and requests from one client, per hour.
+PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env_int(
+    "PASSWORD_RESETS_PER_EMAIL_PER_HOUR", default=3, minimum=1
+)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=20, minimum=1)
+# The registration form: posts from one client per hour, counted before the form is validated.
+REGISTRATIONS_PER_IP_PER_HOUR = env_int("REGISTRATIONS_PER_IP_PER_HOUR", default=30, minimum=1)
+# Wrong portal passwords where the account asks for it again (new Loket.nl details, password
+# change) before the account is locked out of those changes for LOGIN_LOCKOUT_SECONDS.
+REAUTH_FAILURES_ALLOWED = env_int("REAUTH_FAILURES_ALLOWED", default=5, minimum=1)
 
 # --- a.s.r.'s customer register ----------------------------------------------------------------
 # The largest CSV file the admin's "Klantregister importeren" accepts (bytes); the command
@@ -388,6 +399,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# Logged-in sessions (processors and staff) end after this long without a request, and this long
+# after the login whatever happens (onboarding/middleware.py).
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60, minimum=60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env_int(
+    "SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 3600, minimum=300
+)
+if SESSION_IDLE_TIMEOUT_SECONDS > SESSION_ABSOLUTE_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT_SECONDS mag niet groter zijn dan SESSION_ABSOLUTE_TIMEOUT_SECONDS."
+    )
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
+# Argon2 for every new or changed password; older hashes still verify and are rehashed as
+# Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -47,6 +47,7 @@ from common.mail import (
 )
 from locket_client.diagnose import Finding
 from onboarding.models import PayrollProcessor, Status
+from onboarding.tokens import RESET_LINK_SECONDS, recovery_token_generator
 
 logger = logging.getLogger(__name__)
 
@@ -282,4 +283,64 @@ def send_email_changed(*, processor_id: int) -> None:
             "new_email": processor.email,
         },
         language=recipient_language(processor.language),
+    )
+
+
+# --- accounts (issue 13) -------------------------------------------------------------------------
+
+
+def password_reset_path(processor: PayrollProcessor) -> str:
+    """A fresh one-time "Wachtwoord vergeten?" path for ``processor.user`` (made when the mail
+    is sent, never stored; it ends when the password is set or the user logs in)."""
+    user = processor.user
+    if user is None:
+        raise ValueError("processor has no user account yet")
+    return reverse(
+        "onboarding:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": recovery_token_generator.make_token(user),
+        },
+    )
+
+
+def send_password_reset(*, processor_id: int) -> None:
+    """ "Wachtwoord vergeten?": the one-time link to choose a new portal password."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    if processor.user is None or not processor.is_confirmed:
+        logger.info("password reset mail for processor %s skipped: no account", processor_id)
+        return
+    _to_processor(
+        processor,
+        "password_reset",
+        {
+            "processor": _about(processor),
+            "reset_url": absolute_url(password_reset_path(processor)),
+            "forgotten_url": absolute_url(reverse("onboarding:password_reset")),
+            "link_valid_minutes": max(1, RESET_LINK_SECONDS // 60),
+        },
+    )
+
+
+def send_duplicate_notice(*, processor_id: int) -> None:
+    """Someone filled in the registration form with this processor's e-mail address or its
+    Loket.nl web-service user: tell the address on file (the form answered as for any
+    registration, so that it tells a stranger nothing)."""
+    processor = _load(processor_id)
+    if processor is None:
+        return
+    _to_processor(
+        processor,
+        "duplicate_notice",
+        {
+            "processor": _about(processor),
+            "login_url": absolute_url(reverse("onboarding:login")),
+            "forgotten_url": absolute_url(reverse("onboarding:password_reset")),
+            "status_url": absolute_url(
+                reverse("onboarding:status", kwargs={"token": processor.status_token})
+            ),
+            "has_account": processor.user is not None and processor.is_confirmed,
+        },
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import ServiceErrorsMixin, SingleLineEmailField, SingleLineField
 from onboarding import selectors
-from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, DUPLICATE_EMAIL_MESSAGE, PayrollProcessor
+from onboarding.models import DUPLICATE_ACCOUNT_MESSAGE, PayrollProcessor
 
 _OMGEVINGSCODE = RegexValidator(
     r"\A[A-Za-z0-9_-]+\Z",
@@ -154,28 +154,8 @@ class RegistrationForm(ServiceErrorsMixin, PortalForm):
         },
     )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        omgevingscode = cleaned.get("omgevingscode")
-        username = cleaned.get("loket_username")
-        if (
-            omgevingscode
-            and username
-            and selectors.processor_duplicate_exists(
-                omgevingscode=omgevingscode, loket_username=username
-            )
-        ):
-            self.add_error(
-                "loket_username",
-                ValidationError(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate"),
-            )
-        email = cleaned.get("email")
-        if email and selectors.email_taken(email=email):
-            self.add_error(
-                "email",
-                ValidationError(str(DUPLICATE_EMAIL_MESSAGE), code="duplicate_email"),
-            )
-        return cleaned
+    # No refusal of details that are registered already (issue 13, enumeration): the service
+    # mails the registration that holds them and the view answers as for a new one.
 
 
 class CorrectionForm(ServiceErrorsMixin, PortalForm):
@@ -235,3 +215,60 @@ class ActivationForm(SetPasswordForm):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")
         return forms.Form.clean(self)
+
+
+# --- accounts (issue 13) -------------------------------------------------------------------------
+
+
+class PasswordResetRequestForm(PortalForm):
+    """ "Wachtwoord vergeten?": the address the processor logs in with."""
+
+    email = SingleLineEmailField(
+        label=_("E-mailadres"),
+        max_length=254,
+        help_text=_("Het e-mailadres waarmee u inlogt op dit portaal."),
+        error_messages={
+            "required": _("Vul het e-mailadres in waarmee u inlogt."),
+            "invalid": _("Vul een geldig e-mailadres in, bijvoorbeeld salaris@kantoor.nl."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PasswordChangeForm(ActivationForm):
+    """The account's password change: the current password, then the new one twice."""
+
+    old_password = forms.CharField(
+        label=_("Huidig wachtwoord"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Vul uw huidige wachtwoord in.")},
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)
+
+
+def _portal_password_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Uw wachtwoord voor dit portaal"),
+        strip=False,
+        max_length=4096,
+        help_text=_(
+            "Ter bevestiging: het wachtwoord waarmee u inlogt op dit portaal, niet dat van "
+            "Loket.nl."
+        ),
+        error_messages={"required": _("Vul uw wachtwoord voor dit portaal in.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class AccountCredentialsForm(CorrectionForm):
+    """The dashboard's "Loket.nl-gegevens bijwerken": as the status page's correction, and the
+    portal password again (a session left open must not be enough to point the account at
+    other credentials). The view checks it (:func:`onboarding.services.reauthenticate`)."""
+
+    portal_password = _portal_password_field()

@@ -213,3 +213,54 @@ def check_cap_lift(omgevingscode: str, username: str) -> None:
         _failure_limits(), _failure_subjects(omgevingscode, username), strict=True
     ):
         forget(limit, subject)
+
+
+# --- accounts (issue 13): password reset, re-authentication, registration posts ----------------
+
+
+def password_reset_request(email: str, client_ip: str) -> None:
+    """ "Wachtwoord vergeten?": requests per client address and per e-mail address (hashed), the
+    same for known and unknown addresses."""
+    hit(
+        Limit("reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, 3600),
+        _digest(client_bucket(client_ip)),
+    )
+    hit(Limit("reset-email", settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR, 3600), _digest(email))
+
+
+def registration_post(client_ip: str) -> None:
+    """Posts of the registration form per client address, counted before the form is read."""
+    hit(
+        Limit("register-ip", settings.REGISTRATIONS_PER_IP_PER_HOUR, 3600),
+        _digest(client_bucket(client_ip)),
+    )
+
+
+def _reauth_limit() -> Limit:
+    return Limit("reauth-fail", settings.REAUTH_FAILURES_ALLOWED, settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def reauth_check_not_locked(user_pk: int) -> None:
+    """Raise :class:`RateLimited` when this account has used up its wrong portal passwords
+    where it is asked again (new Loket.nl details, password change)."""
+    limit = _reauth_limit()
+    if peek(limit, _digest(str(user_pk))) >= limit.limit:
+        raise RateLimited(window_remaining(limit))
+
+
+def reauth_failure(user_pk: int) -> None:
+    hit(_reauth_limit(), _digest(str(user_pk)))
+
+
+DUPLICATE_NOTICES_PER_DAY = 3
+
+
+def duplicate_notice_allowed(processor_pk: int) -> bool:
+    """Whether one more "someone registered with your details" mail may go to this registration
+    today (so that the form cannot be used to flood a processor's mailbox). Fails closed: when
+    the counters cannot be read, no mail."""
+    try:
+        hit(Limit("duplicate-notice", DUPLICATE_NOTICES_PER_DAY, 24 * 3600), str(processor_pk))
+    except RateLimited:
+        return False
+    return True

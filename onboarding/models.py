@@ -104,6 +104,10 @@ class PayrollProcessor(models.Model):
     # The mail of the current status (confirmation, rejection, needs attention), also when staff
     # send it again.
     status_mail_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # "Wachtwoord vergeten?" (the link is made when the mail is sent, never stored) and "someone
+    # tried to register with your details" (issue 13): due since the time they hold.
+    password_reset_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    duplicate_notice_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # After the sweep handed a due mail to Celery again: not again before this time.
     mail_retry_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(_("laatste controle"), null=True, blank=True, editable=False)

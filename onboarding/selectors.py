@@ -179,3 +179,14 @@ def status_link_expires_at(processor: PayrollProcessor) -> dt.datetime | None:
     if decided is None:
         return None
     return decided + dt.timedelta(days=settings.STATUS_LINK_DAYS)
+
+
+def processors_registered_with(*, email: str, omgevingscode: str, loket_username: str) -> list[int]:
+    """The ids of the registrations that already hold this e-mail address or this omgevingscode
+    + gebruikersnaam (case-insensitively): whom to tell about a registration with their details."""
+    by_account = PayrollProcessor.objects.annotate(
+        oc=Lower("omgevingscode"), un=Lower("loket_username")
+    ).filter(oc=omgevingscode.strip().lower(), un=loket_username.strip().lower())
+    by_email = PayrollProcessor.objects.filter(email__iexact=email.strip())
+    ids = set(by_account.values_list("pk", flat=True)) | set(by_email.values_list("pk", flat=True))
+    return sorted(ids)

@@ -32,3 +32,7 @@ ALL = (
 CHECK_PENDING_CREDENTIALS = "onboarding.tasks.check_pending_credentials"
 SEND_CREDENTIAL_CHANGE_MAILS = "onboarding.tasks.send_credential_change_mails"
 ALL = (*ALL, CHECK_PENDING_CREDENTIALS, SEND_CREDENTIAL_CHANGE_MAILS)
+# issue 13: the accounts' mails (by processor id; the reset link is made when the mail is sent)
+SEND_PASSWORD_RESET_MAIL = "onboarding.tasks.send_password_reset_mail"  # noqa: S105
+SEND_DUPLICATE_NOTICE_MAIL = "onboarding.tasks.send_duplicate_notice_mail"
+ALL = (*ALL, SEND_PASSWORD_RESET_MAIL, SEND_DUPLICATE_NOTICE_MAIL)

@@ -62,6 +62,7 @@ def sweep_unsent_mails() -> dict[str, int]:
     return {
         **outbox.unsent_mails_enqueue(),
         "credential_change_mails": outbox.credential_change_mails_enqueue(),
+        **outbox.unsent_account_mails_enqueue(),
     }
 
 
@@ -126,3 +127,14 @@ def check_pending_credentials(self, processor_id: int) -> str | None:
 @shared_task(name=task_names.SEND_CREDENTIAL_CHANGE_MAILS, bind=True, **MAIL_RETRY)
 def send_credential_change_mails(self: Task, processor_id: int) -> bool:
     return _send_or_retry(self, outbox.credential_change_mails_send, processor_id)
+
+
+# issue 13: the accounts' mails.
+@shared_task(name=task_names.SEND_PASSWORD_RESET_MAIL, bind=True, **MAIL_RETRY)
+def send_password_reset_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.password_reset_mail_send, processor_id)
+
+
+@shared_task(name=task_names.SEND_DUPLICATE_NOTICE_MAIL, bind=True, **MAIL_RETRY)
+def send_duplicate_notice_mail(self: Task, processor_id: int) -> bool:
+    return _send_or_retry(self, outbox.duplicate_notice_send, processor_id)

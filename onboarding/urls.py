@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from onboarding.views import account, manual, pages, public
+from onboarding.views import account, manual, pages, public, recovery
 
 app_name = "onboarding"
 
@@ -23,4 +23,21 @@ urlpatterns = [
     path("account/activeren/<str:uidb64>/<str:token>/", account.activate, name="activate"),
     path("account/", account.dashboard, name="dashboard"),
     path("account/loket-gegevens/", account.update_credentials, name="update_credentials"),
+]
+
+# issue 13: the account's password, and the answer of the registration form
+urlpatterns += [
+    path("account/wachtwoord-vergeten/", recovery.password_reset, name="password_reset"),
+    path(
+        "account/wachtwoord-vergeten/verstuurd/",
+        recovery.password_reset_done,
+        name="password_reset_done",
+    ),
+    path(
+        "account/wachtwoord-herstellen/<str:uidb64>/<str:token>/",
+        recovery.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("account/wachtwoord-wijzigen/", recovery.password_change, name="password_change"),
+    path("aanmelden/ontvangen/", public.registration_received, name="registration_received"),
 ]

@@ -44,6 +44,13 @@ from onboarding.services.credential_check import (
     check_run,
     pending_checks_enqueue,
 )
+from onboarding.services.recovery import (
+    duplicate_notice_request,
+    password_change,
+    password_reset_complete,
+    password_reset_request,
+    reauthenticate,
+)
 from onboarding.services.registration import (
     DuplicateRegistration,
     check_request,
@@ -71,14 +78,19 @@ __all__ = [
     "credential_change_reject",
     "credentials_update",
     "daily_recheck_request",
+    "duplicate_notice_request",
     "login_attempt",
     "mail_resend",
+    "password_change",
+    "password_reset_complete",
+    "password_reset_request",
     "pending_check_defer",
     "pending_check_run",
     "pending_checks_enqueue",
     "pending_credential_checks_enqueue",
     "processor_change_email",
     "processor_edit",
+    "reauthenticate",
     "registration_activate",
     "registration_confirm",
     "registration_reject",

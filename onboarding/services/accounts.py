@@ -22,8 +22,11 @@ from onboarding.models import CONFIRMED_STATES, PayrollProcessor, Status
 from onboarding.services.history import record_status_change
 
 
-def registration_activate(*, processor: PayrollProcessor, password: str) -> PayrollProcessor:
-    """The processor sets its portal password from the one-time link."""
+def registration_activate(
+    *, processor: PayrollProcessor, password: str, actor_label: str = "activatielink"
+) -> PayrollProcessor:
+    """The processor sets its portal password from the one-time link (the activation link, or
+    the "Wachtwoord vergeten?" link: ``actor_label``)."""
     with transaction.atomic():
         locked = (
             PayrollProcessor.objects.select_for_update(of=("self",))
@@ -42,7 +45,7 @@ def registration_activate(*, processor: PayrollProcessor, password: str) -> Payr
         locked.save()
         if locked.status != previous:
             record_status_change(
-                locked, from_status=previous, actor=locked.user, actor_label="activatielink"
+                locked, from_status=previous, actor=locked.user, actor_label=actor_label
             )
     return locked
 

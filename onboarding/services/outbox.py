@@ -172,3 +172,52 @@ def credential_change_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> int:
     for processor_id in ids:
         enqueue(task_names.SEND_CREDENTIAL_CHANGE_MAILS, processor_id)
     return len(ids)
+
+
+# --- accounts (issue 13) -------------------------------------------------------------------------
+
+
+def password_reset_mail_send(*, processor_id: int) -> bool:
+    """ "Wachtwoord vergeten?": the mail with a fresh one-time link, once per request."""
+    return bool(
+        _send_due(
+            processor_id,
+            {"password_reset_due_at": lambda p: emails.send_password_reset(processor_id=p.pk)},
+        )
+    )
+
+
+def duplicate_notice_send(*, processor_id: int) -> bool:
+    """ "Someone tried to register with your details", once per attempt that is due."""
+    return bool(
+        _send_due(
+            processor_id,
+            {"duplicate_notice_due_at": lambda p: emails.send_duplicate_notice(processor_id=p.pk)},
+        )
+    )
+
+
+_ACCOUNT_MAILS = (
+    ("password_reset_due_at", task_names.SEND_PASSWORD_RESET_MAIL),
+    ("duplicate_notice_due_at", task_names.SEND_DUPLICATE_NOTICE_MAIL),
+)
+
+
+def unsent_account_mails_enqueue(*, older_than: dt.timedelta = GRACE) -> dict[str, int]:
+    """The sweep of :func:`unsent_mails_enqueue` for the accounts' mails (reset link, the
+    notice of a registration with known details): due a while, handed to Celery again."""
+    now = timezone.now()
+    before = now - older_than
+    ready = PayrollProcessor.objects.filter(
+        Q(mail_retry_at__isnull=True) | Q(mail_retry_at__lt=now)
+    ).order_by("pk")
+    counts: dict[str, int] = {}
+    for column, name in _ACCOUNT_MAILS:
+        due = list(ready.filter(**{f"{column}__lt": before}).values_list("pk", flat=True))
+        counts[column.removesuffix("_due_at")] = len(due)
+        if not due:
+            continue
+        PayrollProcessor.objects.filter(pk__in=due).update(mail_retry_at=now + REARM)
+        for processor_id in due:
+            enqueue(name, processor_id)
+    return counts

@@ -16,13 +16,16 @@ from onboarding.crypto import encrypt_secret
 from onboarding.models import (
     CONFIRMED_STATES,
     DUPLICATE_ACCOUNT_MESSAGE,
-    DUPLICATE_EMAIL_MESSAGE,
     PayrollProcessor,
     Status,
 )
-from onboarding.selectors import email_taken, processor_duplicate_exists
+from onboarding.selectors import (
+    processor_duplicate_exists,
+    processors_registered_with,
+)
 from onboarding.services.credential_change import credential_change_request, needs_approval
 from onboarding.services.history import normalise, record_status_change
+from onboarding.services.recovery import duplicate_notice_request
 
 
 class DuplicateRegistration(ValidationError):
@@ -39,19 +42,19 @@ def registration_submit(
     loket_password: str,
     client_ip: str,
     language: str = "nl",
-) -> PayrollProcessor:
+) -> PayrollProcessor | None:
     """Store a new registration and have its credentials checked.
 
-    Raises ``RateLimited`` (too many checks from this address or for this account) and
-    :class:`DuplicateRegistration`.
+    ``None`` when the e-mail address or the omgevingscode + gebruikersnaam is registered
+    already: nothing is stored, the registrations holding them are mailed (the caller answers
+    as for a new registration). Raises ``RateLimited`` (too many checks from this address or for
+    this account).
     """
     omgevingscode, loket_username = normalise(omgevingscode), normalise(loket_username)
     limits.check_limit_per_client(client_ip)
     limits.check_limit_per_account(omgevingscode, loket_username)
-    if processor_duplicate_exists(omgevingscode=omgevingscode, loket_username=loket_username):
-        raise DuplicateRegistration(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate")
-    if email_taken(email=email):
-        raise DuplicateRegistration(str(DUPLICATE_EMAIL_MESSAGE), code="duplicate_email")
+    if _notify_registered(email=email, omgevingscode=omgevingscode, loket_username=loket_username):
+        return None
     now = timezone.now()
     processor = PayrollProcessor(
         company_name=company_name.strip(),
@@ -77,8 +80,24 @@ def registration_submit(
             enqueue_on_commit(task_names.SEND_RECEIVED_MAIL, processor.pk)  # and a.s.r.'s notice
     except IntegrityError:
         # Two submissions raced past the checks above; the database constraint decides.
+        if _notify_registered(
+            email=email, omgevingscode=omgevingscode, loket_username=loket_username
+        ):
+            return None
         raise DuplicateRegistration(str(DUPLICATE_ACCOUNT_MESSAGE), code="duplicate") from None
     return processor
+
+
+def _notify_registered(*, email: str, omgevingscode: str, loket_username: str) -> bool:
+    """Issue 13 (enumeration): details that are registered already are not refused (that would
+    tell anyone who types an address whether it is registered); the registrations that hold
+    them get a mail instead, and the form answers as for a new registration."""
+    existing = processors_registered_with(
+        email=email, omgevingscode=omgevingscode, loket_username=loket_username
+    )
+    for processor_id in existing:
+        duplicate_notice_request(processor_id=processor_id)
+    return bool(existing)
 
 
 @sensitive_variables("loket_password")

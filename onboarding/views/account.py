@@ -28,7 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onboarding import selectors, services
-from onboarding.forms import ActivationForm, CorrectionForm, PortalForm
+from onboarding.forms import AccountCredentialsForm, ActivationForm, CorrectionForm, PortalForm
 from onboarding.http import client_ip, rate_limited_response
 from onboarding.models import PayrollProcessor
 from onboarding.ratelimit import RateLimited
@@ -223,18 +223,27 @@ def _dashboard(
 @require_http_methods(["GET", "HEAD"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     processor = _own_processor(request)
-    return _dashboard(request, processor, CorrectionForm(processor=processor))
+    return _dashboard(request, processor, AccountCredentialsForm(processor=processor))
 
 
-@sensitive_post_parameters("loket_password")
+@sensitive_post_parameters("loket_password", "portal_password")
 @login_required
 @require_POST
 def update_credentials(request: HttpRequest) -> HttpResponse:
-    """New Loket.nl details: stored (the password encrypted) and checked again at once."""
+    """New Loket.nl details: stored (the password encrypted) and checked again at once. The
+    portal password first (issue 13: re-authentication, wrong ones count towards a lockout)."""
     processor = _own_processor(request)
-    form = CorrectionForm(request.POST, processor=processor)
+    form = AccountCredentialsForm(request.POST, processor=processor)
     if not form.is_valid():
         return _dashboard(request, processor, form, status=400)
+    try:
+        if not services.reauthenticate(
+            user=request.user, password=form.cleaned_data["portal_password"]
+        ):
+            form.add_error("portal_password", _("Dit is niet uw wachtwoord voor dit portaal."))
+            return _dashboard(request, processor, form, status=400)
+    except RateLimited as limited:
+        return rate_limited_response(request, limited)
     try:
         updated = services.credentials_update(
             processor=processor,

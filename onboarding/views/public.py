@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from onboarding import pagecache, selectors, services
+from onboarding import limits, pagecache, selectors, services
 from onboarding.forms import CorrectionForm, RegistrationForm
 from onboarding.http import client_ip, rate_limited_response
 from onboarding.models import PayrollProcessor, Status
@@ -133,11 +133,16 @@ def register(request: HttpRequest) -> HttpResponse:
             template_name="onboarding/register.html",
             context=lambda: {"form": RegistrationForm()},
         )
+    # Counted before the form is read (issue 13): probing addresses costs the same as registering.
+    try:
+        limits.registration_post(client_ip(request))
+    except RateLimited as limited:
+        return rate_limited_response(request, limited)
     form = RegistrationForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            processor = services.registration_submit(
+            services.registration_submit(
                 company_name=data["company_name"],
                 email=data["email"],
                 omgevingscode=data["omgevingscode"],
@@ -148,21 +153,24 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except RateLimited as limited:
             return rate_limited_response(request, limited)
-        except ValidationError as error:  # DuplicateRegistration (a race) among them
+        except ValidationError as error:
             form.add_service_error(error)
         else:
-            messages.success(
-                request,
-                _(
-                    "Uw aanmelding is ontvangen. Bewaar het adres van deze pagina: hier ziet u "
-                    "de uitkomst van de controle en kunt u uw gegevens corrigeren."
-                ),
-            )
-            return redirect("onboarding:status", token=processor.status_token)
+            # The same answer whether the details were new or registered already (then the
+            # registration holding them is mailed instead): the status page's link goes to the
+            # address typed, by mail, never in this answer.
+            return redirect("onboarding:registration_received")
     return render(request, "onboarding/register.html", {"form": form})
 
 
 @_status_link
+@never_cache
+@require_safe
+def registration_received(request: HttpRequest) -> HttpResponse:
+    """What the registration form answers, for every registration (issue 13, enumeration)."""
+    return render(request, "onboarding/registration_received.html")
+
+
 @never_cache
 @require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:

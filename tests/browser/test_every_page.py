@@ -38,6 +38,7 @@ from employers.models import EmployerRequest
 from employers.tokens import VERIFY_MAX_AGE, VERIFY_SALT, verify_token
 from onboarding.crypto import encrypt_secret
 from onboarding.models import PayrollProcessor, Status
+from onboarding.tokens import recovery_token_generator
 from tests.browser.test_registration_journey import TIMEOUT_MS, _collect_console_errors
 from tests.conftest import DEMO_PASSWORD
 from tests.onboarding.factories import PayrollProcessorFactory, UserFactory
@@ -267,6 +268,29 @@ def _public_pages(walk: Walk, data: Data) -> None:
     walk.open("directory: search without results", "/salarisverwerkers/?q=Onbekend")
 
     walk.open("page not found", "/aanmelding/onbekend-token/")
+    _account_recovery_pages(walk, data)
+
+
+def _account_recovery_pages(walk: Walk, data: Data) -> None:
+    """Issue 13: the registration form's one answer and "Wachtwoord vergeten?"."""
+    page = walk.page
+    walk.open("registration received", "/aanmelden/ontvangen/")
+    walk.open("forgotten password", "/account/wachtwoord-vergeten/")
+    page.fill("#id_email", "geen-e-mailadres")
+    walk.submit("main form.form")
+    walk.check("forgotten password with an error")
+    walk.open("forgotten password: mail sent", "/account/wachtwoord-vergeten/verstuurd/")
+    user = PayrollProcessor.objects.get(email=data.active_email).user
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    walk.open(
+        "forgotten password: new password",
+        f"/account/wachtwoord-herstellen/{uid}/{recovery_token_generator.make_token(user)}/",
+    )
+    page.fill("#id_new_password1", "kort")
+    page.fill("#id_new_password2", "anders")
+    walk.submit("main form.form")
+    walk.check("forgotten password: new password with errors")
+    walk.open("forgotten password: invalid link", "/account/wachtwoord-herstellen/MQ/verlopen/")
 
 
 def _employer_pages(walk: Walk, data: Data) -> None:
@@ -323,6 +347,11 @@ def _processor_pages(walk: Walk, data: Data) -> None:
     page.fill("#id_omgevingscode", "")
     walk.submit("form[action$='/loket-gegevens/']")
     walk.check("dashboard: Loket.nl details with errors")
+    walk.open("password change", "/account/wachtwoord-wijzigen/")
+    page.fill("#id_old_password", "niet-het-wachtwoord")
+    page.fill("#id_new_password1", "kort")
+    walk.submit("main form.form")
+    walk.check("password change with errors")
 
     walk.open("Werkgevers", "/account/werkgevers/")
     row = page.locator("tr", has_text="Bakkerij Van Dijk B.V.")

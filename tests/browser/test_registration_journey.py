@@ -59,6 +59,19 @@ def _activation_link(to: str, *, timeout: float = 10.0) -> str:
     )
 
 
+def _status_link(to: str, *, timeout: float = 10.0) -> str:
+    """The status page's link in the receipt mail to ``to``."""
+    pattern = re.compile(r"https?://[^\s\"'<>]+/aanmelding/[A-Za-z0-9_-]{16,64}/")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in mail.outbox:
+            match = pattern.search(message.body) if message.to == [to] else None
+            if match:
+                return match.group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no receipt with a status link to {to}")
+
+
 def _staff_with_confirm_permission() -> tuple[str, str]:
     password = secrets.token_urlsafe(18)
     user = get_user_model().objects.create_user(
@@ -95,9 +108,12 @@ def test_a_processor_registers_is_confirmed_activates_and_sees_its_dashboard(
     page.check("#id_consent")
     page.get_by_role("button", name="Aanmelden en controleren").click()
 
-    # 2. The status page; it reaches "check passed" by itself (no reload by the test: the
-    # page's own script polls while the check is pending).
-    expect(page).to_have_url(re.compile(r"/aanmelding/[A-Za-z0-9_-]{16,64}/$"))
+    # 2. The form answers the same for every registration (issue 13); the status page's link
+    # comes in the receipt mail. The status page reaches "check passed" by itself (no reload by
+    # the test: the page's own script polls while the check is pending).
+    expect(page).to_have_url(re.compile(r"/aanmelden/ontvangen/$"))
+    expect(page.locator("h1")).to_have_text("Aanmelding ontvangen")
+    page.goto(_status_link(EMAIL))
     status_url = page.url
     navigations: list[str] = []
     page.on(

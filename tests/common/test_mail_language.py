@@ -139,6 +139,19 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
             "status_url": "https://portaal.example/aanmelding/t/",
         },
         "onboarding/emails/rejection": {"processor": processor, "reason": "Unknown office."},
+        "onboarding/emails/password_reset": {
+            "processor": processor,
+            "reset_url": "https://portaal.example/account/wachtwoord-herstellen/MQ/t/",
+            "forgotten_url": "https://portaal.example/account/wachtwoord-vergeten/",
+            "link_valid_minutes": 60,
+        },
+        "onboarding/emails/duplicate_notice": {
+            "processor": processor,
+            "login_url": "https://portaal.example/account/inloggen/",
+            "forgotten_url": "https://portaal.example/account/wachtwoord-vergeten/",
+            "status_url": "https://portaal.example/aanmelding/t/",
+            "has_account": True,
+        },
         "employers/emails/link_active": {
             "employer_request": employer_request,
             "employer_name": "Jansen Transport Ltd",

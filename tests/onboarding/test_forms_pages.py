@@ -120,6 +120,7 @@ def test_the_login_page_says_what_to_do_with_a_forgotten_password(client):
 
     section = re.search(r'<section[^>]*id="wachtwoord-vergeten".*?</section>', page, re.S)
     assert "Wachtwoord vergeten?" in section.group(0)
+    assert f'href="{reverse("onboarding:password_reset")}"' in section.group(0)
     assert f'href="mailto:{settings.ASR_CONTACT_EMAIL}"' in section.group(0)
 
 

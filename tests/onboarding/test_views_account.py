@@ -372,6 +372,7 @@ def test_updating_the_credentials_stores_them_and_runs_the_check_again(
                 "omgevingscode": "DEMO001",
                 "loket_username": "ws-benefits",
                 "loket_password": DEMO_PASSWORD,
+                "portal_password": PORTAL_PASSWORD,
             },
         )
 
@@ -396,7 +397,14 @@ def test_updating_with_an_empty_password_keeps_the_stored_one(
     client.force_login(processor.user)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(UPDATE, {"omgevingscode": "DEMO001", "loket_username": "ws-zonder-team"})
+        client.post(
+            UPDATE,
+            {
+                "omgevingscode": "DEMO001",
+                "loket_username": "ws-zonder-team",
+                "portal_password": PORTAL_PASSWORD,
+            },
+        )
 
     processor.refresh_from_db()
     assert processor.loket_password_encrypted == ciphertext
@@ -426,7 +434,11 @@ def test_too_many_credential_updates_get_a_429(
     settings.CHECKS_PER_ACCOUNT_PER_HOUR = 1
     processor = _active(loket_username="ws-benefits")
     client.force_login(processor.user)
-    data = {"omgevingscode": "DEMO001", "loket_username": "ws-benefits"}
+    data = {
+        "omgevingscode": "DEMO001",
+        "loket_username": "ws-benefits",
+        "portal_password": PORTAL_PASSWORD,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(UPDATE, data)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -66,7 +67,7 @@ def test_the_registration_form_is_shown_in_dutch_with_help_for_every_field(clien
     assert _inline_code(page) == []
 
 
-def test_a_registration_is_stored_with_its_password_encrypted_and_leads_to_the_status_page(
+def test_a_registration_is_stored_with_its_password_encrypted_and_its_status_link_is_mailed(
     client, loket_settings, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,7 +75,8 @@ def test_a_registration_is_stored_with_its_password_encrypted_and_leads_to_the_s
 
     processor = PayrollProcessor.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == status_url(processor)
+    # The same answer for every registration (issue 13): the status page's link only by mail.
+    assert response["Location"] == reverse("onboarding:registration_received")
     assert processor.company_name == VALID["company_name"]
     assert processor.loket_password_encrypted != DEMO_PASSWORD
     assert DEMO_PASSWORD not in processor.loket_password_encrypted
@@ -82,8 +84,12 @@ def test_a_registration_is_stored_with_its_password_encrypted_and_leads_to_the_s
     assert processor.consent_at is not None
     assert processor.status == Status.CHECK_PASSED  # the sandbox's ws-benefits sees 3 employers
 
-    page = client.get(response["Location"]).content.decode()
-    assert "Uw aanmelding is ontvangen" in page
+    received = client.get(response["Location"]).content.decode()
+    assert "Uw aanmelding is ontvangen" in received
+    assert processor.status_token not in received
+    [receipt] = [m for m in mail.outbox if m.to == [VALID["email"]]]
+    assert status_url(processor) in receipt.body
+    page = client.get(status_url(processor)).content.decode()
     assert "Uw webservicegebruiker ziet 3 werkgevers." in page
 
 
@@ -102,16 +108,16 @@ def test_a_rejected_registration_keeps_what_was_typed_except_the_password(client
     assert DEMO_PASSWORD not in page
 
 
-def test_a_second_registration_of_the_same_loket_user_is_refused_with_what_to_do(client):
+def test_a_second_registration_of_the_same_loket_user_answers_as_a_new_one_and_stores_nothing(
+    client,
+):
     PayrollProcessorFactory(omgevingscode="DEMO001", loket_username="WS-Benefits")
 
     response = client.post(REGISTER, VALID | {"omgevingscode": "demo001"})
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == reverse("onboarding:registration_received")
     assert PayrollProcessor.objects.count() == 1
-    page = response.content.decode()
-    assert "Deze gebruikersnaam is voor deze omgevingscode al aangemeld" in page
-    assert 'id="id_loket_username_error"' in page
 
 
 def test_the_registration_form_enforces_csrf():
