@@ -163,7 +163,6 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/register.html", {"form": form})
 
 
-@_status_link
 @never_cache
 @require_safe
 def registration_received(request: HttpRequest) -> HttpResponse:
@@ -171,6 +170,7 @@ def registration_received(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/registration_received.html")
 
 
+@_status_link
 @never_cache
 @require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:

@@ -145,6 +145,26 @@ def _context(language: str) -> dict[str, dict[str, Any]]:
             "forgotten_url": "https://portaal.example/account/wachtwoord-vergeten/",
             "link_valid_minutes": 60,
         },
+        # Issue 13: a new Loket.nl account waits for a.s.r.; a.s.r. changed the e-mail address.
+        "onboarding/emails/credential_change_waiting": {
+            "processor": processor,
+            "pending": {"omgevingscode": "DEMO002", "loket_username": "ws-new"},
+        },
+        "onboarding/emails/credential_change_asr": {
+            "processor": processor,
+            "pending": {"omgevingscode": "DEMO002", "loket_username": "ws-new"},
+            "admin_url": "https://portaal.example/beheer/1/",
+        },
+        "onboarding/emails/credential_change_confirmed": {"processor": processor},
+        "onboarding/emails/credential_change_rejected": {
+            "processor": processor,
+            "reason": "Unknown account.",
+        },
+        "onboarding/emails/email_changed": {
+            "processor": processor,
+            "old_email": "old@example.org",
+            "new_email": "new@example.org",
+        },
         "onboarding/emails/duplicate_notice": {
             "processor": processor,
             "login_url": "https://portaal.example/account/inloggen/",

@@ -409,7 +409,8 @@ def test_reauthentication_with_the_right_portal_password_stores_the_new_details(
 
     assert response.status_code == 302
     processor.refresh_from_db()
-    assert processor.loket_username == "ws-nieuw"
+    # another Loket.nl account of a confirmed processor waits for a.s.r. (issue 13 point 2)
+    assert processor.pending_loket_username == "ws-nieuw"
 
 
 def test_reauthentication_failures_are_limited(client, settings, loket_settings):

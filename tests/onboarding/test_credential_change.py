@@ -69,7 +69,12 @@ def _ask_for(client, capture, username="ws-benefits", password=DEMO_PASSWORD):
     with capture(execute=True):
         return client.post(
             UPDATE,
-            {"omgevingscode": "DEMO001", "loket_username": username, "loket_password": password},
+            {
+                "omgevingscode": "DEMO001",
+                "loket_username": username,
+                "loket_password": password,
+                "portal_password": PORTAL_PASSWORD,
+            },
         )
 
 
