@@ -62,7 +62,7 @@ def test_the_admin_lockout_page_speaks_english_to_an_english_visitor(settings):
 
     assert page.status_code == 429
     assert 'lang="en"' in page.text
-    assert "Login temporarily blocked" in page.text
+    assert "Logging in temporarily blocked" in page.text
 
 
 def test_the_same_staff_user_still_logs_in_from_another_address_during_a_lock(settings):
