@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import secrets
+import string
 from base64 import b32encode
 
 import segno
@@ -28,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from onboarding.ratelimit import Limit, RateLimited, hit, peek, window_remaining
 
 RECOVERY_CODES = 10
+RECOVERY_CODE_DIGITS = 12  # about 40 bits each; digits only: easy to type, no words in them
 APP_DEVICE_NAME = "authenticator-app"
 RECOVERY_DEVICE_NAME = "herstelcodes"
 _TOTP_CODE = re.compile(r"[0-9]{6}")
@@ -101,6 +104,15 @@ def qr_svg(device: TOTPDevice, *, title: str) -> str:
     )
 
 
+def _recovery_code() -> str:
+    return "".join(secrets.choice(string.digits) for _ in range(RECOVERY_CODE_DIGITS))
+
+
+def recovery_code_for_display(code: str) -> str:
+    """``123456789012`` as ``1234 5678 9012`` (the code page ignores the spaces)."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def confirm_setup(request: HttpRequest, code: str) -> list[str] | None:
     """Confirm the pending app with one of its codes: the app becomes the user's second factor,
     this session counts as verified, and ten fresh recovery codes replace any old ones. Returns
@@ -124,7 +136,7 @@ def confirm_setup(request: HttpRequest, code: str) -> list[str] | None:
             device.save(update_fields=["confirmed"])
             StaticDevice.objects.filter(user=user).delete()
             recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
-            codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+            codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
             StaticToken.objects.bulk_create(
                 StaticToken(device=recovery, token=token) for token in codes
             )
@@ -140,7 +152,7 @@ def verify_code(request: HttpRequest, code: str) -> bool:
     recovery code is used up by it)."""
     user = request.user
     code_guess_not_locked(user)
-    code = re.sub(r"\s+", "", code).lower()
+    code = re.sub(r"[\s-]+", "", code).lower()
     model = TOTPDevice if _TOTP_CODE.fullmatch(code) else StaticDevice
     for device in model.objects.filter(user=user, confirmed=True):
         verified = otp_verify_token(user, device.persistent_id, code)

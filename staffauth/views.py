@@ -70,7 +70,10 @@ def setup(request: HttpRequest) -> HttpResponse:
                 render(
                     request,
                     "staffauth/setup_done.html",
-                    {"codes": codes, "next": _next_url(request)},
+                    {
+                        "codes": [two_factor.recovery_code_for_display(c) for c in codes],
+                        "next": _next_url(request),
+                    },
                 )
             )
         form.add_error("code", _("Deze code klopt niet. Typ de code die de app nu toont."))
