@@ -487,3 +487,49 @@ LOGGING = {
         "django.security.csrf": {"filters": ["redact_tokens"]},
     },
 }
+
+# --- staff accounts: admin login lockout and two-factor (staffauth/) -------------------------
+# django-axes counts failed logins of the admin (/beheer/ only, see staffauth/lockout.py) per
+# (username, client address): after ADMIN_LOGIN_FAILURES_ALLOWED failures that combination is
+# refused for ADMIN_LOCKOUT_SECONDS (each further failure meanwhile starts the period again). A
+# stranger thus locks only their own address out, never a staff member at theirs. Attempts are
+# kept in the database (axes' AccessAttempt, in the admin under "Axes": delete one to unlock).
+ADMIN_LOGIN_FAILURES_ALLOWED = env_int("ADMIN_LOGIN_FAILURES_ALLOWED", default=5, minimum=1)
+ADMIN_LOCKOUT_SECONDS = env_int("ADMIN_LOCKOUT_SECONDS", default=900, minimum=60)
+# Two-factor authentication (django-otp, TOTP app + one-time recovery codes) for every staff
+# user before the admin opens. Always with DEBUG off; with DEBUG on (the demo) only when set.
+STAFF_TWO_FACTOR_REQUIRED = env_bool("STAFF_TWO_FACTOR_REQUIRED", default=not DEBUG)
+if not DEBUG and not STAFF_TWO_FACTOR_REQUIRED:
+    raise ImproperlyConfigured("STAFF_TWO_FACTOR_REQUIRED kan met DEBUG=off niet uit.")
+# Wrong codes (app or recovery) a staff user may type per period before the code page refuses.
+STAFF_OTP_FAILURES_ALLOWED = env_int("STAFF_OTP_FAILURES_ALLOWED", default=5, minimum=1)
+STAFF_OTP_LOCKOUT_SECONDS = env_int("STAFF_OTP_LOCKOUT_SECONDS", default=900, minimum=60)
+# The name an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", default="a.s.r. Salariskoppeling")
+
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "staffauth",
+]
+_auth_middleware = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE[_auth_middleware + 1 : _auth_middleware + 1] = [
+    "django_otp.middleware.OTPMiddleware",
+    "staffauth.middleware.StaffTwoFactorMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # axes wants to be last
+AUTHENTICATION_BACKENDS = [
+    "staffauth.lockout.AdminLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ONLY_ADMIN_SITE = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "staffauth.lockout.failure_limit"
+AXES_COOLOFF_TIME = "staffauth.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "staffauth.lockout.AdminOnlyDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "onboarding.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "staffauth.views.locked_out"
+AXES_VERBOSE = False

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # Before the admin's own URLs: the admin answers every other path under beheer/ itself.
+    path("beheer/tweestapsverificatie/", include("staffauth.urls")),
     path("beheer/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onboarding.urls")),

@@ -433,11 +433,79 @@ def _employer_status_pages(walk: Walk, data: Data) -> None:
     walk.open("employer status: unknown token", "/salariskoppeling/status/onbekend-token/")
 
 
+def _staff_security_pages(walk: Walk, data: Data) -> None:
+    """The admin's two-factor pages (set-up, its errors, the recovery codes, the code page) and
+    the lockouts of the admin login and of the code page (issue 13). The admin's own pages are
+    Django's and not walked here. The app's key is fixed: the page shows it, and random letters
+    could read as words of the other language."""
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    page = walk.page
+    password = "Beheer-" + secrets.token_urlsafe(12)
+    user = get_user_model().objects.create_superuser(
+        f"beheer-{walk.language}-{walk.width}", "beheer@asr.example", password
+    )
+    # RFC 6238's test key: its base32 form holds no word of either language.
+    device = TOTPDevice.objects.create(
+        user=user, name="app", confirmed=False, key="3132333435363738393031323334353637383930"
+    )
+
+    def code(ahead: int = 0) -> str:
+        return f"{totp(device.bin_key, step=30, t0=0, digits=6, drift=ahead):06d}"
+
+    def admin_login(secret: str) -> None:
+        page.goto(walk.base + "/beheer/login/?next=/beheer/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", secret)
+        with page.expect_navigation():
+            page.locator("#login-form [type=submit]").click()
+
+    with override_settings(
+        STAFF_TWO_FACTOR_REQUIRED=True, ADMIN_LOGIN_FAILURES_ALLOWED=2, STAFF_OTP_FAILURES_ALLOWED=2
+    ):
+        admin_login(password)
+        assert "/beheer/tweestapsverificatie/instellen/" in page.url, page.url
+        walk.check("staff two-factor set-up")
+        page.fill("#id_code", "12345")
+        walk.submit("main form.form")
+        walk.check("staff two-factor set-up with an error")
+        page.fill("#id_code", code())
+        walk.submit("main form.form")
+        walk.check("staff two-factor: recovery codes")
+
+        page.context.clear_cookies()
+        page.context.add_cookies(
+            [{"name": "django_language", "value": walk.language, "url": walk.base}]
+        )
+        admin_login(password)
+        assert "/beheer/tweestapsverificatie/code/" in page.url, page.url
+        walk.check("staff code page")
+        page.fill("#id_code", "12345")
+        walk.submit("main form.form")
+        walk.check("staff code page with an error")
+        # The wrong code at set-up and this one make two: even the right code is refused now.
+        page.fill("#id_code", code(ahead=1))
+        walk.submit("main form.form")
+        walk.check("staff code page: too many wrong codes")
+
+        page.context.clear_cookies()
+        page.context.add_cookies(
+            [{"name": "django_language", "value": walk.language, "url": walk.base}]
+        )
+        admin_login("niet-het-wachtwoord")
+        admin_login("niet-het-wachtwoord")
+        walk.check("admin login locked")
+
+
 WALKS: tuple[Callable[[Walk, Data], None], ...] = (
     _public_pages,
     _employer_pages,
     _processor_pages,
     _employer_status_pages,
+    _staff_security_pages,
 )
 
 

@@ -27,7 +27,16 @@ def _entries(path: Path) -> dict[tuple[str | None, str], polib.POEntry]:
     return {(entry.msgctxt, entry.msgid): entry for entry in polib.pofile(str(path)) if entry.msgid}
 
 
-SOURCES = ("common", "config", "customers", "employers", "locket_client", "onboarding", "templates")
+SOURCES = (
+    "common",
+    "config",
+    "customers",
+    "employers",
+    "locket_client",
+    "onboarding",
+    "staffauth",
+    "templates",
+)
 
 
 @pytest.fixture(scope="module")
