@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -99,7 +100,7 @@ def test_the_admin_lockout_counts_the_client_address_the_portal_trusts(settings)
     proxy appended, not the first one, which the client writes itself."""
     settings.ADMIN_LOGIN_FAILURES_ALLOWED = 2
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"),)
     user = staff_user()
     stranger = Client()
     for _ in range(2):
