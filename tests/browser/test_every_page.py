@@ -577,12 +577,17 @@ def test_the_page_check_reports_each_kind_of_fault_it_looks_for(browser, live_se
 
 
 def _credential_change_pages(walk: Walk, data: Data) -> None:
-    """Issue 13: the dashboard while another Loket.nl account waits for a.s.r. (the processor is
-    still logged in from :func:`_processor_pages`)."""
+    """Issue 13: the dashboard while another Loket.nl account waits for a.s.r. (the processor
+    logs in again: the staff walk before this one logged in as staff)."""
     page = walk.page
-    walk.open("dashboard (before a change)", "/account/")
+    walk.open("login (processor again)", "/account/inloggen/")
+    page.fill("#id_email", data.active_email)
+    page.fill("#id_password", data.active_password)
+    walk.submit("main form.form")
+    assert page.url.endswith("/account/"), page.url
     page.fill("#id_omgevingscode", "DEMO001")
     page.fill("#id_loket_username", "ws-zonder-team")
+    page.fill("#id_portal_password", data.active_password)
     walk.submit("form[action$='/loket-gegevens/']")
     walk.check("dashboard: another Loket.nl account waits for a.s.r.")
     assert page.locator("#wijziging").count() == 1
