@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from common.dispatch import enqueue
@@ -177,6 +177,24 @@ def unsent_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, 
     }
 
 
+def hand_out(now: dt.datetime, *batches: tuple[type[Model], str, list[int]]) -> None:
+    """Hand due mails to Celery again: each batch is (model, task name, row ids), one task per
+    id. The rows are re-armed first (``mail_retry_at``: left alone for
+    :data:`~common.outbox.REARM`); when the broker fails, every row of this run is due again on
+    the next one and the error is raised (a copy enqueued before the failure finds its mail
+    sent, or sends it once)."""
+    for model, _name, ids in batches:
+        model.objects.filter(pk__in=ids).update(mail_retry_at=now + MAIL_REARM)
+    try:
+        for _model, name, ids in batches:
+            for pk in ids:
+                enqueue(name, pk)
+    except Exception:
+        for model, _name, ids in batches:
+            model.objects.filter(pk__in=ids).update(mail_retry_at=None)
+        raise
+
+
 def ended_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, int]:
     """Issue 12: the notices of withdrawn requests and ended links still due a while after
     their moment, handed to Celery again (then left alone for :data:`~common.outbox.REARM`)."""
@@ -201,19 +219,11 @@ def ended_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[str, i
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    requests_due = EmployerRequest.objects.filter(pk__in=withdrawn)
-    links_due = EmployerLink.objects.filter(pk__in=ended)
-    requests_due.update(mail_retry_at=now + MAIL_REARM)
-    links_due.update(mail_retry_at=now + MAIL_REARM)
-    try:
-        for request_id in withdrawn:
-            enqueue(task_names.SEND_REQUEST_WITHDRAWN_MAIL, request_id)
-        for link_id in ended:
-            enqueue(task_names.SEND_LINK_ENDED_MAIL, link_id)
-    except Exception:
-        requests_due.update(mail_retry_at=None)
-        links_due.update(mail_retry_at=None)
-        raise
+    hand_out(
+        now,
+        (EmployerRequest, task_names.SEND_REQUEST_WITHDRAWN_MAIL, withdrawn),
+        (EmployerLink, task_names.SEND_LINK_ENDED_MAIL, ended),
+    )
     return {"withdrawn_mails": len(withdrawn), "ended_mails": len(ended)}
 
 
@@ -235,17 +245,9 @@ def employer_notices_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) -> dict[s
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    links_due = EmployerLink.objects.filter(pk__in=problems)
-    requests_due = EmployerRequest.objects.filter(pk__in=declined)
-    links_due.update(mail_retry_at=now + MAIL_REARM)
-    requests_due.update(mail_retry_at=now + MAIL_REARM)
-    try:
-        for link_id in problems:
-            enqueue(task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, link_id)
-        for request_id in declined:
-            enqueue(task_names.SEND_REQUEST_DECLINED_MAIL, request_id)
-    except Exception:
-        links_due.update(mail_retry_at=None)
-        requests_due.update(mail_retry_at=None)
-        raise
+    hand_out(
+        now,
+        (EmployerLink, task_names.SEND_LINK_EMPLOYER_PROBLEM_MAIL, problems),
+        (EmployerRequest, task_names.SEND_REQUEST_DECLINED_MAIL, declined),
+    )
     return {"employer_problem_mails": len(problems), "declined_mails": len(declined)}

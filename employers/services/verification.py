@@ -25,8 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.dispatch import enqueue, enqueue_on_commit
-from common.outbox import REARM as MAIL_REARM
+from common.dispatch import enqueue_on_commit
 from common.outbox import RowsHeld, hold
 from customers.selectors import policies_of
 from employers import emails, task_names
@@ -41,6 +40,7 @@ from employers.models import (
     VerificationMethod,
 )
 from employers.services.events import event
+from employers.services.sweeps import hand_out
 
 logger = logging.getLogger(__name__)
 
@@ -194,16 +194,11 @@ def unsent_verification_mails_enqueue(*, older_than: dt.timedelta = MAIL_GRACE) 
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    due = EmployerRequest.objects.filter(pk__in=[*verification, *rejection])
-    due.update(mail_retry_at=now + MAIL_REARM)
-    try:
-        for request_id in verification:
-            enqueue(task_names.SEND_VERIFICATION_MAIL, request_id)
-        for request_id in rejection:
-            enqueue(task_names.SEND_REQUEST_REJECTED_MAIL, request_id)
-    except Exception:
-        due.update(mail_retry_at=None)
-        raise
+    hand_out(
+        now,
+        (EmployerRequest, task_names.SEND_VERIFICATION_MAIL, verification),
+        (EmployerRequest, task_names.SEND_REQUEST_REJECTED_MAIL, rejection),
+    )
     return {"verification_mails": len(verification), "rejection_mails": len(rejection)}
 
 
