@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import ipaddress
 import re
 from pathlib import Path
@@ -72,6 +74,17 @@ if not DEBUG and _DEV_CREDENTIALS_KEY in CREDENTIALS_KEYS:
         "CREDENTIALS_KEYS bevat de ontwikkelsleutel; die mag niet met DEBUG=off."
     )
 
+# The key of the BSN's keyed hash (deliveries.bsn: HMAC-SHA256, for look-ups by BSN). Unlike
+# CREDENTIALS_KEYS it cannot rotate without re-hashing every stored BSN, so it is its own setting;
+# without it, a key derived from SECRET_KEY is used (then rotating SECRET_KEY needs BSN_HASH_KEY
+# set to the old derived value first).
+BSN_HASH_KEY = (
+    env_str("BSN_HASH_KEY")
+    or hmac.new(SECRET_KEY.encode("utf-8"), b"bsn-lookup-hash", hashlib.sha256).hexdigest()
+)
+if len(BSN_HASH_KEY) < 32:
+    raise ImproperlyConfigured("BSN_HASH_KEY moet minstens 32 willekeurige tekens zijn.")
+
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
@@ -95,6 +108,9 @@ INSTALLED_APPS = [
     "customers",
     "onboarding",
     "employers",
+    "deliveries",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -533,3 +549,10 @@ AXES_HANDLER = "staffauth.lockout.AdminOnlyDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "onboarding.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "staffauth.views.locked_out"
 AXES_VERBOSE = False
+
+# --- deliveries (issue 14) ----------------------------------------------------------------------
+# deliveries: the monthly (4-weekly, weekly) payroll data of every active link.
+
+# --- the API for a.s.r.'s systems (issue 14) ---------------------------------------------------
+
+# --- webhooks (issue 14) -----------------------------------------------------------------------

@@ -14,6 +14,26 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+_ENCRYPTED_FIELDS: dict[str, tuple[str, ...]] = {
+    "onboarding.PayrollProcessor": (
+        "loket_password_encrypted",
+        "pending_loket_password_encrypted",
+    ),
+}
+
+
+def register_encrypted_fields(model_label: str, fields: tuple[str, ...]) -> None:
+    """Have ``manage.py rotate_credentials`` re-encrypt ``fields`` of ``model_label`` too.
+
+    Apps above onboarding (the deliveries' BSNs) call this from their ``AppConfig.ready``, so the
+    command covers them without importing them."""
+    _ENCRYPTED_FIELDS[model_label] = tuple(fields)
+
+
+def encrypted_fields() -> dict[str, tuple[str, ...]]:
+    """Every model (``app_label.Model``) with fields under this key set, and those fields."""
+    return dict(_ENCRYPTED_FIELDS)
+
 
 class CredentialKeyError(Exception):
     """No configured key opens the stored secret: a wrong or missing key in CREDENTIALS_KEYS."""

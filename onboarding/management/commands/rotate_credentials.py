@@ -1,4 +1,7 @@
-"""Re-encrypt every stored Loket.nl password under the newest key of CREDENTIALS_KEYS.
+"""Re-encrypt every secret stored under CREDENTIALS_KEYS with the newest key.
+
+Covers the Loket.nl passwords (current and waiting) and whatever other apps registered through
+``onboarding.crypto.register_encrypted_fields`` (the BSNs of the deliveries).
 
 Rotation: put the new key first in CREDENTIALS_KEYS (keep the old one after it), deploy, run this
 command, then drop the old key. Safe to re-run: rows already under the newest key are left alone,
@@ -8,39 +11,46 @@ credential updates carry on meanwhile.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from onboarding.crypto import CredentialKeyError, is_current, reencrypt_secret
-from onboarding.models import PayrollProcessor
+from onboarding.crypto import CredentialKeyError, encrypted_fields, is_current, reencrypt_secret
 
 BATCH = 500
-# The current password and, while a new Loket.nl account waits for a.s.r., the waiting one.
-SECRET_FIELDS = ("loket_password_encrypted", "pending_loket_password_encrypted")
 
 
 class Command(BaseCommand):
-    help = "Versleutel alle opgeslagen Loket.nl-wachtwoorden opnieuw met de nieuwste sleutel."
+    help = "Versleutel opgeslagen Loket.nl-wachtwoorden en BSN's opnieuw met de nieuwste sleutel."
 
     def handle(self, *args: object, **options: object) -> None:
+        for label, fields in encrypted_fields().items():
+            model = apps.get_model(label)
+            changed, seen = self._rotate(model, fields)
+            self.stdout.write(
+                f"{model._meta.label}: {changed} van {seen} rijen opnieuw versleuteld."
+            )
+
+    def _rotate(self, model: type, fields: tuple[str, ...]) -> tuple[int, int]:
         changed = seen = 0
         last_pk = 0
         while True:
             with transaction.atomic():
                 rows = list(
-                    PayrollProcessor.objects.select_for_update()
+                    model.objects.select_for_update()
                     .filter(pk__gt=last_pk)
                     .order_by("pk")
-                    .only("pk", *SECRET_FIELDS)[:BATCH]
+                    .only("pk", *fields)[:BATCH]
                 )
                 if not rows:
                     break
+                dirty = []
                 for row in rows:
                     seen += 1
                     last_pk = row.pk
                     stale = [
                         field
-                        for field in SECRET_FIELDS
+                        for field in fields
                         if getattr(row, field) and not is_current(getattr(row, field))
                     ]
                     if not stale:
@@ -50,9 +60,11 @@ class Command(BaseCommand):
                             setattr(row, field, reencrypt_secret(getattr(row, field)))
                     except CredentialKeyError:
                         raise CommandError(
-                            f"Salarisverwerker {row.pk}: geen sleutel in CREDENTIALS_KEYS opent "
-                            "het opgeslagen wachtwoord. Niets van deze batch is gewijzigd."
+                            f"{model._meta.label} {row.pk}: geen sleutel in CREDENTIALS_KEYS "
+                            "opent de opgeslagen waarde. Niets van deze batch is gewijzigd."
                         ) from None
-                    row.save(update_fields=stale)
-                    changed += 1
-        self.stdout.write(f"{changed} van {seen} wachtwoorden opnieuw versleuteld.")
+                    dirty.append(row)
+                if dirty:
+                    model.objects.bulk_update(dirty, list(fields))
+                    changed += len(dirty)
+        return changed, seen
