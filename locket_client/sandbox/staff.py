@@ -299,6 +299,9 @@ def generate_werkgever_staff(n: int, today: datetime.date) -> WerkgeverStaff:
     for index in range(1, ws_groot_size(n) + 1):
         h = _mix(n, index)
         voorvoegsel, achternaam = _NAMES[(h >> 3) % len(_NAMES)]
+        born = 1958 + (h >> 12) % 45  # 1958..2002
+        adult = born + 18  # long-standing dienstverbanden began after that, up to 2022
+        long_ago = datetime.date(adult + (h >> 13) % (2023 - adult), 1 + (h >> 9) % 12, 1)
         werknemer = Werknemer(
             werknemer_id=_werknemer_guid(n, index),
             werkgever_id=werkgever_id,
@@ -307,9 +310,7 @@ def generate_werkgever_staff(n: int, today: datetime.date) -> WerkgeverStaff:
             voorletters=_INITIALS[(h >> 8) % len(_INITIALS)],
             voorvoegsel=voorvoegsel,
             achternaam=achternaam,
-            geboortedatum=datetime.date(
-                1958 + (h >> 12) % 45, 1 + (h >> 18) % 12, 1 + (h >> 22) % 28
-            ),
+            geboortedatum=datetime.date(born, 1 + (h >> 18) % 12, 1 + (h >> 22) % 28),
             geslacht="MV"[(h >> 27) & 1],
         )
         # Begin and end: 70% long-standing, 15% hired, 10% left, 5% temporary (of h % 20).
@@ -319,14 +320,14 @@ def generate_werkgever_staff(n: int, today: datetime.date) -> WerkgeverStaff:
         if kind < 3:  # hired on the first of a recent month
             begindatum = datetime.date(year, month, 1)
         elif kind < 5:  # left at the end of a recent month
-            begindatum = datetime.date(1995 + (h >> 13) % 28, 1 + (h >> 9) % 12, 1)
+            begindatum = long_ago
             einddatum = _month(year, month)[1]
         elif kind < 6:  # temporary: 3 to 8 months from a recent month on
             begindatum = datetime.date(year, month, 1)
             end_index = year * 12 + month - 1 + 2 + (h >> 10) % 6
             einddatum = _month(end_index // 12, end_index % 12 + 1)[1]
         else:
-            begindatum = datetime.date(1995 + (h >> 13) % 28, 1 + (h >> 9) % 12, 1)
+            begindatum = long_ago
         hours = _HOURS[(h >> 14) % len(_HOURS)]
         dienstverband = Dienstverband(
             dienstverband_id=_dienstverband_guid(n, index),
