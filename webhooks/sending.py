@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from standardwebhooks.webhooks import Webhook
 
 from common.dispatch import enqueue
@@ -72,6 +73,7 @@ class Outcome:
         return not self.error_code
 
 
+@sensitive_variables("found")
 def signing_secrets(subscription: WebhookSubscription, *, now: dt.datetime) -> list[str]:
     """The current secret, and the previous one while it is still honoured after a rotation."""
     found = [decrypt_secret(subscription.secret_encrypted)]
@@ -84,6 +86,7 @@ def signing_secrets(subscription: WebhookSubscription, *, now: dt.datetime) -> l
     return found
 
 
+@sensitive_variables("secrets", "secret")
 def signature(secrets: list[str], *, msg_id: str, timestamp: dt.datetime, body: str) -> str:
     """The ``webhook-signature`` header: ``v1,<base64>`` per secret, space-separated."""
     return " ".join(

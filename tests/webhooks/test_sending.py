@@ -222,3 +222,121 @@ def test_the_secret_is_in_no_log_and_no_attempt(receiver, everything_at_debug):
     assert secret.removeprefix("whsec_") not in logged
     subscription.refresh_from_db()
     assert secret not in subscription.secret_encrypted
+
+
+def test_the_connection_goes_to_the_address_checked_with_no_second_look_up(receiver, monkeypatch):
+    """DNS rebinding: the name is resolved once, before the check; the socket connects to that
+    address (a second answer, here a refused one, is never asked for)."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def fake(host, *args, **kwargs):
+        if host == "ontvanger.rebind.test":
+            asked.append(host)
+            address = "127.0.0.1" if len(asked) == 1 else "10.255.255.1"
+            return real(address, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    subscription = subscribe(receiver)
+    subscription.url = f"http://ontvanger.rebind.test:{receiver.port}/hooks/asr"
+    subscription.save()
+
+    assert message_send(message_id=message_for(subscription).pk) == MessageStatus.DELIVERED
+
+    assert asked == ["ontvanger.rebind.test"]
+    assert receiver.received[0].headers["Host"] == f"ontvanger.rebind.test:{receiver.port}"
+
+
+def test_the_beat_sweep_collects_and_sends(receiver, processor):
+    from common import dispatch
+    from webhooks import task_names
+
+    subscribe(receiver)
+    active_link(processor)
+
+    result = dispatch.task(task_names.SWEEP).apply().get()
+
+    assert result == {"collected": 1, "handed_out": 1}
+    assert len(receiver.verified) == 1
+    assert dispatch.task(task_names.SWEEP).apply().get() == {"collected": 0, "handed_out": 0}
+
+
+def _self_signed(tmp_path, name: str) -> tuple[str, str]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = timezone.now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_names_the_host_in_the_handshake_and_checks_its_certificate(
+    receiver, monkeypatch, tmp_path
+):
+    """Connected to the pinned address, the TLS handshake still sends the host name (SNI), and
+    a certificate no trusted authority signed is refused: nothing is posted."""
+    import socket
+    import ssl
+    import threading
+
+    name = "ontvanger.tls.test"
+    cert, key = _self_signed(tmp_path, name)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server_names: list[str | None] = []
+    context.sni_callback = lambda _sock, server_name, _ctx: server_names.append(server_name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: real("127.0.0.1" if host == name else host, *a, **k),
+    )
+    subscription = subscribe(receiver)
+    subscription.url = f"https://{name}:{port}/hooks/asr"
+    subscription.save()
+
+    assert message_send(message_id=message_for(subscription).pk) == MessageStatus.PENDING
+
+    thread.join(5)
+    listener.close()
+    assert server_names == [name]
+    attempt = WebhookAttempt.objects.get()
+    assert (attempt.error_code, attempt.error) == (AttemptError.CONNECTION, "SSLError")
