@@ -340,3 +340,38 @@ def test_https_names_the_host_in_the_handshake_and_checks_its_certificate(
     assert server_names == [name]
     attempt = WebhookAttempt.objects.get()
     assert (attempt.error_code, attempt.error) == (AttemptError.CONNECTION, "SSLError")
+
+
+def test_a_message_another_worker_holds_is_left_until_its_lease_ends(receiver):
+    """A worker killed mid-send: its lease runs out and the message is sent by another."""
+    now = timezone.now()
+    message = message_for(subscribe(receiver), claimed_until=now + dt.timedelta(seconds=30))
+
+    assert message_send(message_id=message.pk) == "skipped"
+    assert sending.due_messages_hand_out() == 0
+    assert receiver.connections == 0
+
+    WebhookMessage.objects.filter(pk=message.pk).update(claimed_until=now)
+    assert sending.due_messages_hand_out() == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED
+    assert len(receiver.verified) == 1
+
+
+def test_a_handed_out_message_is_not_handed_out_again_until_re_armed(receiver):
+    from config.celery import app
+
+    message = message_for(subscribe(receiver))
+    app.conf.task_always_eager = False  # queued on the in-memory broker, never run: "lost"
+    try:
+        assert sending.due_messages_hand_out() == 1
+        assert sending.due_messages_hand_out() == 0  # re-armed: left alone for a while
+    finally:
+        app.conf.task_always_eager = True
+    message.refresh_from_db()
+    assert message.handed_out_until > timezone.now()
+    assert receiver.connections == 0
+
+    WebhookMessage.objects.filter(pk=message.pk).update(handed_out_until=timezone.now())
+    assert sending.due_messages_hand_out() == 1
+    assert len(receiver.verified) == 1
