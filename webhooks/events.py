@@ -153,8 +153,11 @@ def delivery_events(since: dt.datetime) -> Iterator[Event]:
             "wages": delivery.v_wages or 0,
             "leave": delivery.v_leave or 0,
         }
-        data["employees_url"] = api_url(f"deliveries/{delivery.pk}/employees/")
-        data["wages_url"] = api_url(f"deliveries/{delivery.pk}/wages/")
+        # The records of this very version (a later correction does not change what they say).
+        version = f"?version={delivery.current_version}"
+        data["employees_url"] = api_url(f"deliveries/{delivery.pk}/employees/{version}")
+        data["employments_url"] = api_url(f"deliveries/{delivery.pk}/employments/{version}")
+        data["wages_url"] = api_url(f"deliveries/{delivery.pk}/wages/{version}")
         yield Event(
             type=EventType.DELIVERY_COMPLETED,
             key=f"{EventType.DELIVERY_COMPLETED}:{delivery.pk}:v{delivery.current_version}",

@@ -141,6 +141,9 @@ def test_payloads_carry_ids_and_api_urls_and_never_personal_data(receiver, proce
     assert completed["data"]["url"] == (
         f"https://salariskoppeling.asr.nl/api/v1/deliveries/{delivery.pk}/"
     )
+    assert completed["data"]["wages_url"] == (
+        f"https://salariskoppeling.asr.nl/api/v1/deliveries/{delivery.pk}/wages/?version=1"
+    )
     activated = WebhookMessage.objects.get(event_type=EventType.LINK_ACTIVATED).payload
     assert activated["data"]["url"] == f"https://salariskoppeling.asr.nl/api/v1/links/{link.pk}/"
     assert activated["data"]["status"] == LinkStatus.ACTIVE
