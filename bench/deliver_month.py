@@ -43,7 +43,6 @@ import os
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -119,18 +118,16 @@ def sandbox_process(workdir: Path, env: dict[str, str]):
 def rss_mb(pgid: int) -> float:
     """Total resident memory of the processes in group ``pgid`` (the worker and its children)."""
     total_kb = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[2]) != pgid:  # field 5 of stat: the process group
                 continue
-            with open(f"/proc/{entry}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
         except (OSError, IndexError, ValueError):
             continue
     return total_kb / 1024
@@ -247,9 +244,7 @@ def api_page_ms(processor) -> tuple[float, int]:
     from deliveries.models import Delivery
 
     delivery = (
-        Delivery.objects.filter(processor=processor)
-        .order_by("-versions__wage_count")
-        .first()
+        Delivery.objects.filter(processor=processor).order_by("-versions__wage_count").first()
     )
     application = Application.objects.create(
         name="bench",
