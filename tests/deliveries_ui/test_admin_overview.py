@@ -96,7 +96,7 @@ def test_the_chart_is_an_accessible_svg_with_a_bar_per_processor(staff, two_proc
     opening = svg[: svg.index(">")]
     assert 'role="img"' in opening
     assert 'aria-labelledby="overview-chart-title overview-chart-desc"' in opening
-    assert re.search(r'viewBox="0 0 400 \d+"', opening)
+    assert re.search(r'viewBox="0 0 320 \d+"', opening)
     assert '<title id="overview-chart-title">Leveringen per salarisverwerker, maart 2026' in svg
     assert '<desc id="overview-chart-desc">' in svg
     assert "De tabel hieronder geeft dezelfde aantallen." in svg
@@ -117,8 +117,8 @@ def test_the_bars_are_to_one_scale_and_stack_delivered_failed_pending(two_proces
     bakker, vries = chart.bars
     assert [s.status for s in bakker.segments] == ["delivered", "failed", "pending"]
     # Bakker's 6 drawn deliveries fill the width; De Vries' 2 a third of it.
-    assert sum(s.width for s in bakker.segments) == pytest.approx(400)
-    assert sum(s.width for s in vries.segments) == pytest.approx(400 / 3, abs=0.01)
+    assert sum(s.width for s in bakker.segments) == pytest.approx(320)
+    assert sum(s.width for s in vries.segments) == pytest.approx(320 / 3, abs=0.01)
     assert bakker.segments[1].x == pytest.approx(bakker.segments[0].width)
 
 
