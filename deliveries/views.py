@@ -20,9 +20,9 @@ PAGE_PARAMETER = "pagina"
 @require_safe
 def processor_deliveries(request: HttpRequest) -> HttpResponse:
     processor = get_object_or_404(PayrollProcessor, user=request.user)
-    # Two queries whatever the number of employers: the count and the page.
-    rows = reporting.last_deliveries(processor)
-    paginator = Paginator(rows, PAGE_SIZE)
+    # Three queries whatever the number of employers: the count, the page's links, and their
+    # deliveries.
+    paginator = Paginator(reporting.last_delivery_links(processor), PAGE_SIZE)
     page = paginator.get_page(request.GET.get(PAGE_PARAMETER))
     return render(
         request,
@@ -30,7 +30,7 @@ def processor_deliveries(request: HttpRequest) -> HttpResponse:
         {
             "processor": processor,
             "page": page,
-            "rows": page.object_list,
+            "rows": reporting.deliveries_of(list(page.object_list)),
             "page_parameter": PAGE_PARAMETER,
         },
     )

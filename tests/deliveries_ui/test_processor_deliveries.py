@@ -35,25 +35,36 @@ def test_it_gives_the_latest_delivery_of_each_employer_newest_period_first(mine)
     make_link(mine, name="Zonder levering")
     make_delivery(make_link(make_processor("ws-ander"), name="Van een ander"), month(2026, 4))
 
-    rows = list(last_deliveries(mine))
+    rows, total = last_deliveries(mine, limit=10)
 
     assert [(r.employer_name, r.period, r.status) for r in rows] == [
         ("Bakkerij Van Dijk", 3, "delivered"),
         ("Kapsalon Smit", 2, "failed"),
     ]
-    assert (rows[0].employees, rows[0].wages, rows[0].employer_total) == (5, 6, 2)
+    assert (rows[0].employees, rows[0].wages, total) == (5, 6, 2)
     assert rows[1].employees is None
 
 
-def test_a_slice_of_the_last_deliveries_is_one_query(mine, django_assert_num_queries):
+def test_the_newest_of_the_last_deliveries_and_their_number_are_two_queries(
+    mine, django_assert_num_queries
+):
     for number in range(12):
-        make_delivery(make_link(mine), month(2026, 1 + number % 3))
+        link = make_link(mine, name=f"Werkgever {number:02d}")
+        make_delivery(link, month(2025, 12))
+        make_delivery(link, month(2026, 1 + number % 3))
 
-    with django_assert_num_queries(1):
-        rows = list(last_deliveries(mine)[:DASHBOARD_ROWS])
+    with django_assert_num_queries(2):
+        rows, total = last_deliveries(mine, limit=DASHBOARD_ROWS)
 
+    assert total == 12
     assert len(rows) == DASHBOARD_ROWS
-    assert rows[0].employer_total == 12
+    # newest period first (March: employers 2, 5, 8, 11), then by name
+    assert [(r.period, r.employer_name) for r in rows[:4]] == [
+        (3, "Werkgever 02"),
+        (3, "Werkgever 05"),
+        (3, "Werkgever 08"),
+        (3, "Werkgever 11"),
+    ]
 
 
 def test_the_dashboard_shows_the_last_delivery_per_employer(client, mine):
