@@ -109,11 +109,23 @@ def totals(rows: list[ProcessorCounts]) -> dict[str, int]:
 # --- the processor's last delivery per employer ------------------------------------------------
 
 
-def last_delivery_links(processor: PayrollProcessor, *, with_total: bool = False) -> QuerySet:
+# The filter of the processor's deliveries page: the status of an employer's last delivery.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "delivered": (DeliveryStatus.DELIVERED,),
+    "failed": (DeliveryStatus.FAILED,),
+    "pending": PENDING_STATES,
+    "stopped": (DeliveryStatus.STOPPED,),
+}
+
+
+def last_delivery_links(
+    processor: PayrollProcessor, *, status: str = "", with_total: bool = False
+) -> QuerySet:
     """``processor``'s links that have a delivery, newest last period first, then by employer;
-    each annotated with ``last_delivery_id`` (its latest delivery by period, any status) and,
-    ``with_total``, ``employer_total`` (the number of rows of the whole result: a window count,
-    so that a slice of it still gives the total).
+    each annotated with ``last_delivery_id`` and ``last_status`` (of its latest delivery by
+    period) and, ``with_total``, ``employer_total`` (the number of rows of the whole result: a
+    window count, so that a slice of it still gives the total). ``status``: only the links whose
+    last delivery is in that group of :data:`STATUS_GROUPS`.
 
     Built on the links, not on the deliveries: one probe of the index ``(link, -period_end)``
     per link, whatever the number of periods delivered (a processor with 3,000 employers and a
@@ -126,11 +138,27 @@ def last_delivery_links(processor: PayrollProcessor, *, with_total: bool = False
         .annotate(
             last_delivery_id=Subquery(latest.values("pk")[:1]),
             last_period_end=Subquery(latest.values("period_end")[:1]),
+            last_status=Subquery(latest.values("status")[:1]),
         )
         .order_by("-last_period_end", "employer_name", "pk")
         .only("pk", "employer_name")
     )
+    if status in STATUS_GROUPS:
+        links = links.filter(last_status__in=STATUS_GROUPS[status])
     return links.annotate(employer_total=Window(Count("pk"))) if with_total else links
+
+
+def last_status_counts(processor: PayrollProcessor) -> dict[str, int]:
+    """How many of ``processor``'s employers have their last delivery in each group of
+    :data:`STATUS_GROUPS`, and ``all`` (one query)."""
+    links = last_delivery_links(processor)
+    return links.aggregate(
+        all=Count("pk"),
+        **{
+            name: Count("pk", filter=Q(last_status__in=states))
+            for name, states in STATUS_GROUPS.items()
+        },
+    )
 
 
 def deliveries_of(links: list[EmployerLink]) -> list[Delivery]:

@@ -620,6 +620,11 @@ def _delivery_pages(walk: Walk, data: Data) -> None:
     assert walk.page.locator("table.deliveries tbody tr").count() == 3
     walk.open("deliveries", "/account/leveringen/")
     assert walk.page.locator("table.deliveries tbody tr").count() == 3
+    walk.page.select_option("#deliveries-status", "failed")
+    walk.submit("form.deliveries-filter")
+    assert walk.page.locator("table.deliveries tbody tr").count() == 1
+    walk.check("deliveries: the failed ones")
+    walk.open("deliveries: a filter without employers", "/account/leveringen/?status=stopped")
     walk.open(
         "employer status: data flows", f"/salariskoppeling/status/{bakery.request.status_token}/"
     )

@@ -190,3 +190,40 @@ def test_the_full_page_without_deliveries_explains_when_the_first_comes(client, 
     html = client.get(FULL).content.decode()
 
     assert "Er is nog niets geleverd." in html
+
+
+def test_the_full_page_filters_on_the_status_of_the_last_delivery(client, mine):
+    for number in range(3):
+        make_delivery(make_link(mine, name=f"Geleverd {number}"), month(2026, 3))
+    failed = make_link(mine, name="Mislukt nu")
+    make_delivery(failed, month(2026, 2))
+    make_delivery(failed, month(2026, 3), DeliveryStatus.FAILED)
+    busy = make_link(mine, name="Wordt opgehaald")
+    make_delivery(busy, month(2026, 3), DeliveryStatus.RETRIEVING)
+
+    everything = client.get(FULL)
+    failing = client.get(FULL, {"status": "failed"})
+    pending = client.get(FULL, {"status": "pending"})
+
+    assert everything.context["counts"] == {
+        "all": 5,
+        "delivered": 3,
+        "failed": 1,
+        "pending": 1,
+        "stopped": 0,
+    }
+    assert [r.employer_name for r in failing.context["rows"]] == ["Mislukt nu"]
+    assert [r.employer_name for r in pending.context["rows"]] == ["Wordt opgehaald"]
+    assert '<option value="failed" selected>Mislukt (1)</option>' in failing.content.decode()
+    stopped = client.get(FULL, {"status": "stopped"}).content.decode()
+    assert "Geen werkgevers waarvan de laatste levering deze status heeft." in stopped
+    assert len(client.get(FULL, {"status": "onzin"}).context["rows"]) == 5
+
+
+def test_the_pages_of_a_filter_keep_the_filter(client, mine):
+    for _ in range(55):
+        make_delivery(make_link(mine), month(2026, 3), DeliveryStatus.FAILED)
+
+    html = client.get(FULL, {"status": "failed"}).content.decode()
+
+    assert 'href="?status=failed&amp;pagina=2"' in html
