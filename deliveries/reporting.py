@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import (
     Count,
@@ -224,7 +223,9 @@ def _data_link(links: list[EmployerLink]) -> EmployerLink | None:
     return None
 
 
-def link_data_flow(links: list[EmployerLink], *, today: datetime.date | None = None) -> Any:
+def link_data_flow(
+    links: list[EmployerLink], *, today: datetime.date | None = None
+) -> DataFlow | None:
     """The :class:`DataFlow` of the request's ``links``, or ``None`` when no link was ever
     active (the page says nothing about data then). At most two queries."""
     link = _data_link(links)
