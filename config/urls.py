@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onboarding.urls")),
     path("", include("employers.urls")),
+    path("", include("deliveries.urls")),
 ]
 
 # Error pages in the portal's look with a.s.r.'s contact details: the templates 400.html,

@@ -128,3 +128,58 @@ def test_the_evidence_page_of_a_link_fits_the_window(
     )
     assert fits["page"] <= fits["window"], fits
     context.close()
+
+
+AXE_ON_OVERVIEW = """async (tags) => {
+  const result = await axe.run("#content-main", {runOnly: {type: "tag", values: tags},
+                                                  resultTypes: ["violations"]});
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target)})`);
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_deliveries_overview_fits_the_window_and_its_chart_is_accessible(
+    browser, live_server, language, width
+) -> None:
+    """Issue 14: the overview of the latest closed month, with processors of long names and
+    every state; its content (chart, table, period navigation) passes axe-core's WCAG 2.2 AA
+    rules and nothing scrolls sideways at 1280 or 375 px."""
+    from deliveries import periods
+    from deliveries.models import DeliveryStatus
+    from tests.browser.test_every_page import AXE_DIR, AXE_VERSION, WCAG_TAGS
+    from tests.deliveries_ui.conftest import make_delivery, make_link
+    from tests.employers.conftest import make_processor
+
+    get_user_model().objects.create_superuser("beheerder", "beheer@asr.example", STAFF_PASSWORD)
+    last = periods.last_closed(timezone.localdate(), periods.MONTH)
+    long_name = make_processor("ws-lang")
+    long_name.company_name = "Administratiekantoor Van der Heijden-Vermeulen & Partners B.V."
+    long_name.save(update_fields=["company_name"])
+    states = [DeliveryStatus.DELIVERED] * 40 + [DeliveryStatus.FAILED] * 3
+    states += [DeliveryStatus.PENDING, DeliveryStatus.RETRIEVING, DeliveryStatus.STOPPED]
+    for state in states:
+        make_delivery(make_link(long_name), last, state)
+    small = make_processor("ws-klein")
+    for state in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.PENDING):
+        make_delivery(make_link(small), last, state)
+    context, page = _log_in(browser, live_server, language, width)
+
+    page.goto(f"{live_server.url}/beheer/deliveries/deliveryoverview/")
+
+    assert page.locator("html").get_attribute("lang") == language
+    chart = page.locator("svg[role=img]")
+    assert chart.count() == 1
+    assert chart.locator(".overview-chart__bar").count() == 2
+    box = chart.bounding_box()
+    assert 0 < box["width"] <= width
+    assert page.locator("#overview-table tbody tr").count() == 2
+    assert page.locator("#overview-table tfoot td").first.inner_text() == "41"
+    fits = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth})"
+    )
+    assert fits["page"] <= fits["window"], fits
+    page.evaluate((AXE_DIR / "axe.min.js").read_text(encoding="utf-8"))
+    assert page.evaluate("axe.version") == AXE_VERSION
+    assert page.evaluate(AXE_ON_OVERVIEW, WCAG_TAGS) == []
+    context.close()

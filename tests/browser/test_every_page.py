@@ -594,3 +594,41 @@ def _credential_change_pages(walk: Walk, data: Data) -> None:
 
 
 WALKS = (*WALKS, _credential_change_pages)
+
+
+def _delivery_pages(walk: Walk, data: Data) -> None:
+    """Issue 14: the processor's deliveries, first none, then the last delivery per employer in
+    each state (on the dashboard and on their own page), and the status page of an employer
+    whose data flows. The processor is logged in (the walk before this one logged in again)."""
+    from deliveries import periods
+    from deliveries.models import DeliveryStatus
+    from tests.deliveries_ui.conftest import make_delivery, make_link
+
+    processor = PayrollProcessor.objects.get(email=data.active_email)
+    walk.open("deliveries: none yet", "/account/leveringen/")
+    last = periods.last_closed(timezone.localdate(), periods.MONTH)
+    bakery = make_link(processor, name="Bakkerij Van Dijk B.V.")
+    make_delivery(bakery, last.previous())
+    make_delivery(bakery, last, employees=1234, wages=1250)
+    long_name = "Administratiekantoor Van der Heijden-Vermeulen & Partners B.V."
+    make_delivery(
+        make_link(processor, name=long_name), last, DeliveryStatus.FAILED, will_retry=True
+    )
+    four_weeks = periods.last_closed(timezone.localdate(), periods.FOUR_WEEKS)
+    make_delivery(make_link(processor, name="Kapsalon Smit"), four_weeks, DeliveryStatus.PENDING)
+    walk.open("dashboard with deliveries", "/account/")
+    assert walk.page.locator("table.deliveries tbody tr").count() == 3
+    walk.open("deliveries", "/account/leveringen/")
+    assert walk.page.locator("table.deliveries tbody tr").count() == 3
+    walk.page.select_option("#deliveries-status", "failed")
+    walk.submit("form.deliveries-filter")
+    assert walk.page.locator("table.deliveries tbody tr").count() == 1
+    walk.check("deliveries: the failed ones")
+    walk.open("deliveries: a filter without employers", "/account/leveringen/?status=stopped")
+    walk.open(
+        "employer status: data flows", f"/salariskoppeling/status/{bakery.request.status_token}/"
+    )
+    assert walk.page.locator(".data-flow--flowing").count() == 1
+
+
+WALKS = (*WALKS, _delivery_pages)

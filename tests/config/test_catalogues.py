@@ -28,14 +28,17 @@ def _entries(path: Path) -> dict[tuple[str | None, str], polib.POEntry]:
 
 
 SOURCES = (
+    "api",
     "common",
     "config",
     "customers",
+    "deliveries",
     "employers",
     "locket_client",
     "onboarding",
     "staffauth",
     "templates",
+    "webhooks",
 )
 
 
