@@ -65,6 +65,19 @@ def _celery_mode(request):
     return
 
 
+@pytest.fixture(autouse=True)
+def _dutch_by_default():
+    """Every test starts in the site's default language (Dutch) and leaves no language behind:
+    a request or mail in English activates English on this thread, which would otherwise carry
+    over into the next test's expectations of Dutch text."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def everything_at_debug(caplog):
     """Every logger at DEBUG, propagating to ``caplog`` (for the secret canaries)."""
