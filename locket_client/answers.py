@@ -308,11 +308,11 @@ class RecordType(Generic[T]):
         record_index: dict[int, int] = {}
         columns: list[Sequence[Any]] = []
         for element in self.elements:
-            nodes = list(response.iter(element.tag))
-            found += len(nodes)
-            parents = list(map(_PARENT, nodes))
-            texts: Sequence[str | None] = list(map(_TEXT, nodes))
-            del nodes
+            # Two passes, each element's proxy dropped as soon as it is read: a list of 10,000
+            # proxies would outlive a few garbage collections and make them all dearer.
+            parents = list(map(_PARENT, response.iter(element.tag)))
+            texts: Sequence[str | None] = list(map(_TEXT, response.iter(element.tag)))
+            found += len(parents)
             positions = None
             if element.required:
                 if parents != records:
