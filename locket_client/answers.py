@@ -158,7 +158,8 @@ def _column_of(value: str) -> Callable[[Iterable[str | None]], None]:
     pattern = re.compile(f"(?:{value}{_SEPARATOR})*{value}")
 
     def check(texts: Iterable[str | None]) -> None:
-        if pattern.fullmatch(_SEPARATOR.join(texts)) is None:  # type: ignore[arg-type]
+        joined = _SEPARATOR.join(texts)  # type: ignore[arg-type]
+        if joined and pattern.fullmatch(joined) is None:
             raise ValueError
 
     return check
@@ -172,6 +173,8 @@ _check_decimals = _column_of(_DECIMAL)
 def _by_value(texts: Sequence[str | None], convert: Callable[[list[Any]], list[Any]]) -> list[Any]:
     """``convert`` applied to each distinct text once (a column repeats itself: the same year,
     period, salary or date in record after record), its (immutable) values shared."""
+    if not texts:
+        return []
     distinct = list(set(texts))
     lookup = dict(zip(distinct, convert(distinct), strict=True))
     return list(map(lookup.__getitem__, texts))
