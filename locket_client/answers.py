@@ -175,8 +175,11 @@ def _by_value(texts: Sequence[str | None], convert: Callable[[list[Any]], list[A
     period, salary or date in record after record), its (immutable) values shared."""
     if not texts:
         return []
-    distinct = list(set(texts))
-    lookup = dict(zip(distinct, convert(distinct), strict=True))
+    distinct = set(texts)
+    if len(distinct) * 2 > len(texts):  # mostly distinct (ids, names): each converted once anyway
+        return convert(list(texts))
+    unique = list(distinct)
+    lookup = dict(zip(unique, convert(unique), strict=True))
     return list(map(lookup.__getitem__, texts))
 
 
@@ -215,7 +218,10 @@ def _dates(texts: Sequence[str | None]) -> list[date]:
 
 
 def _booleans(texts: Sequence[str | None]) -> list[bool]:
-    return list(map(_BOOLEANS.__getitem__, map(str.strip, texts)))  # type: ignore[arg-type]
+    def convert(distinct: list[str]) -> list[bool]:
+        return list(map(_BOOLEANS.__getitem__, map(str.strip, distinct)))
+
+    return _by_value(texts, convert)
 
 
 def _period_types(texts: Sequence[str | None]) -> Sequence[str]:
@@ -318,7 +324,7 @@ class RecordType(Generic[T]):
             )
         if not records:
             return []
-        children = sum(map(len, records))
+        children = sum(map(etree._Element.__len__, records))
         found = 0
         record_index: dict[int, int] = {}
         columns: list[Sequence[Any]] = []
