@@ -4,7 +4,8 @@ The rest of the portal uses :func:`get_client`, :func:`diagnose`, :class:`Creden
 dataclasses of :mod:`locket_client.types` and the errors of :mod:`locket_client.errors`.
 Importing this package is cheap: the zeep client is built on first use.
 
-What lives where: ``client`` (the zeep client), ``types`` (its answers as dataclasses), ``errors``
+What lives where: ``client`` (the zeep client), ``answers`` (the bulk operations' answers read
+with lxml, a column at a time), ``types`` (its answers as dataclasses), ``errors``
 (one typed error per fault), ``problems`` (the one catalogue of problem codes and their texts,
 through gettext), ``diagnose`` (a credential check explained), ``identifiers`` (the 11-test),
 ``wsdl`` (the shipped WSDL and :data:`~locket_client.wsdl.WSDL_PATH`), ``sandbox`` (a local

@@ -4,6 +4,10 @@ Built lazily, once per process (``get_client()``), from the WSDL shipped in this
 never touches the network, and a Celery worker pays the WSDL parse once, not per task. The
 transport bounds every call by ``LOKET_TIMEOUT`` (connect, each read, *and* the whole answer),
 caps the answer's size, and logs no message bodies: the SOAP header carries the password.
+
+zeep builds every request and reads ``ControleerToegang``; the answers of the bulk operations
+(:data:`BULK_OPERATIONS`, up to 10,000 records and more) are read by
+:mod:`locket_client.answers`, ten times faster, with the same checks and errors.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -27,8 +31,18 @@ from django.views.decorators.debug import sensitive_variables
 from lxml import etree
 from zeep.transports import Transport
 
+from locket_client.answers import (
+    EMPLOYEE,
+    EMPLOYER,
+    EMPLOYMENT,
+    LEAVE,
+    NAMESPACE,
+    WAGE,
+    RecordType,
+    fault_error,
+    operation_response,
+)
 from locket_client.errors import (
-    FAULTS_BY_CODE,
     LoketError,
     LoketTimeout,
     LoketTransportError,
@@ -47,11 +61,19 @@ from locket_client.wsdl import WSDL_PATH
 
 logger = logging.getLogger(__name__)
 
-NAMESPACE = "urn:salariskoppeling:loket-webservice:v1"
 BINDING = f"{{{NAMESPACE}}}LoketWebserviceBinding"
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 """The largest answer we read (10,000 werkgevers take about 4 MB): a hostile or broken server
 cannot make a worker swallow an endless body."""
+
+BULK_OPERATIONS = (
+    "GeefWerkgevers",
+    "GeefWerknemers",
+    "GeefDienstverbanden",
+    "GeefLoongegevens",
+    "GeefVerlof",
+)
+"""Read by :mod:`locket_client.answers` rather than by zeep (their answers can be large)."""
 
 T = TypeVar("T")
 
@@ -162,6 +184,15 @@ class LoketClient:
         self._zeep = zeep.Client(str(wsdl), transport=self._transport, settings=settings)
         self._service = self._zeep.create_service(BINDING, endpoint)
         self._header = self._zeep.get_element(f"{{{NAMESPACE}}}Authenticatie")
+        # The HTTP headers zeep sends with each bulk operation (SOAP 1.1: the WSDL's soapAction).
+        binding = self._zeep.wsdl.bindings[BINDING]
+        self._http_headers = {
+            operation: {
+                "SOAPAction": f'"{binding.get(operation).soapaction}"',
+                "Content-Type": "text/xml; charset=utf-8",
+            }
+            for operation in BULK_OPERATIONS
+        }
 
     # --- operations ----------------------------------------------------------------------
 
@@ -179,18 +210,7 @@ class LoketClient:
         self, credentials: Credentials, *, reference_date: date | None = None
     ) -> list[Employer]:
         """``GeefWerkgevers``: the werkgevers in the user's team(s); empty without a team."""
-        answer = self._call("GeefWerkgevers", credentials, Peildatum=reference_date)
-        return [
-            Employer(
-                id=str(item.WerkgeverId),
-                number=int(item.Werkgevernummer),
-                name=str(item.Naam),
-                kvk_number=_opt_str(item.KvkNummer),
-                payroll_tax_numbers=tuple(str(n) for n in (item.Loonheffingennummer or ())),
-                active=bool(item.Actief),
-            )
-            for item in _list(answer, "Werkgever")
-        ]
+        return self._call_bulk("GeefWerkgevers", EMPLOYER, credentials, Peildatum=reference_date)
 
     def employees(
         self,
@@ -199,90 +219,80 @@ class LoketClient:
         employer_id: str,
         reference_date: date | None = None,
     ) -> list[Employee]:
-        answer = self._call(
-            "GeefWerknemers", credentials, WerkgeverId=employer_id, Peildatum=reference_date
+        return self._call_bulk(
+            "GeefWerknemers",
+            EMPLOYEE,
+            credentials,
+            WerkgeverId=employer_id,
+            Peildatum=reference_date,
         )
-        return [
-            Employee(
-                id=str(item.WerknemerId),
-                employer_id=str(item.WerkgeverId),
-                number=int(item.Werknemernummer),
-                last_name=str(item.Achternaam),
-                bsn=_opt_str(item.Bsn),
-                initials=_opt_str(item.Voorletters),
-                prefix=_opt_str(item.Voorvoegsel),
-                birth_date=item.Geboortedatum,
-                gender=_opt_str(item.Geslacht),
-            )
-            for item in _list(answer, "Werknemer")
-        ]
 
     def employments(
         self, credentials: Credentials, *, employer_id: str, employee_id: str | None = None
     ) -> list[Employment]:
-        answer = self._call(
-            "GeefDienstverbanden", credentials, WerkgeverId=employer_id, WerknemerId=employee_id
+        return self._call_bulk(
+            "GeefDienstverbanden",
+            EMPLOYMENT,
+            credentials,
+            WerkgeverId=employer_id,
+            WerknemerId=employee_id,
         )
-        return [
-            Employment(
-                id=str(item.DienstverbandId),
-                employee_id=str(item.WerknemerId),
-                income_relationship_number=int(item.Inkomstenverhoudingnummer),
-                start_date=item.Begindatum,
-                end_date=item.Einddatum,
-                contract_type=_opt_str(item.SoortContract),
-                hours_per_week=_opt_decimal(item.UrenPerWeek),
-            )
-            for item in _list(answer, "Dienstverband")
-        ]
 
     def wages(
         self, credentials: Credentials, *, employer_id: str, year: int, period: int | None = None
     ) -> list[Wage]:
-        answer = self._call(
-            "GeefLoongegevens", credentials, WerkgeverId=employer_id, Jaar=year, Periode=period
+        return self._call_bulk(
+            "GeefLoongegevens",
+            WAGE,
+            credentials,
+            WerkgeverId=employer_id,
+            Jaar=year,
+            Periode=period,
         )
-        return [
-            Wage(
-                employment_id=str(item.DienstverbandId),
-                year=int(item.Jaar),
-                period=int(item.Periode),
-                period_type=str(item.Verloningsperiode),
-                gross=Decimal(item.Brutoloon),
-                sv_wage=_opt_decimal(item.SvLoon),
-                tax_wage=_opt_decimal(item.FiscaalLoon),
-                holiday_allowance=_opt_decimal(item.Vakantiegeld),
-                hours_paid=_opt_decimal(item.VerloondeUren),
-            )
-            for item in _list(answer, "Loongegevens")
-        ]
 
     def leave(self, credentials: Credentials, *, employer_id: str, year: int) -> list[Leave]:
-        answer = self._call("GeefVerlof", credentials, WerkgeverId=employer_id, Jaar=year)
-        return [
-            Leave(
-                employment_id=str(item.DienstverbandId),
-                year=int(item.Jaar),
-                kind=str(item.Verlofsoort),
-                accrued=Decimal(item.Opgebouwd),
-                taken=Decimal(item.Opgenomen),
-                balance=Decimal(item.Saldo),
-            )
-            for item in _list(answer, "Verlof")
-        ]
+        return self._call_bulk("GeefVerlof", LEAVE, credentials, WerkgeverId=employer_id, Jaar=year)
 
     # --- plumbing --------------------------------------------------------------------------
 
-    @sensitive_variables("header", "credentials")
-    def _call(self, operation: str, credentials: Credentials, **arguments: Any) -> Any:
-        header = self._header(
+    @sensitive_variables("credentials")
+    def _authenticatie(self, credentials: Credentials) -> Any:
+        return self._header(
             Omgevingscode=credentials.omgevingscode,
             Gebruikersnaam=credentials.gebruikersnaam,
             Wachtwoord=credentials.wachtwoord,
         )
+
+    @sensitive_variables("header", "credentials")
+    def _call(self, operation: str, credentials: Credentials, **arguments: Any) -> Any:
+        """A call zeep makes and reads (``ControleerToegang``)."""
         method: Callable[..., Any] = getattr(self._service, operation)
-        try:
+        with self._errors(operation):
+            header = self._authenticatie(credentials)
             return method(_soapheaders=[header], **arguments)
+
+    @sensitive_variables("header", "credentials", "envelope")
+    def _call_bulk(
+        self, operation: str, records: RecordType[T], credentials: Credentials, **arguments: Any
+    ) -> list[T]:
+        """A bulk call: zeep builds the request from the WSDL, the same bounded transport posts
+        it, and :mod:`locket_client.answers` reads the answer (10x faster than zeep for 10,000
+        records, with the same checks and the same errors)."""
+        with self._errors(operation):
+            header = self._authenticatie(credentials)
+            envelope = self._zeep.create_message(
+                self._service, operation, _soapheaders=[header], **arguments
+            )
+            response = self._transport.post_xml(
+                self.endpoint, envelope, self._http_headers[operation]
+            )
+            return records.read(operation_response(response, operation), operation)
+
+    @contextmanager
+    def _errors(self, operation: str) -> Iterator[None]:
+        """Every failure of a call as the project's typed error."""
+        try:
+            yield
         except zeep.exceptions.Fault as fault:
             raise _fault_to_error(fault) from None
         except requests.Timeout:
@@ -306,16 +316,9 @@ class LoketClient:
 
 
 def _fault_to_error(fault: zeep.exceptions.Fault) -> LoketError:
-    detail = fault.detail
-    code = message = None
-    if isinstance(detail, etree._Element):
-        # (zeep hands over the raw bytes of an answer that was not a SOAP envelope at all.)
-        code = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Code")
-        message = detail.findtext(f"{{{NAMESPACE}}}LoketFout/{{{NAMESPACE}}}Melding")
-    error_class = FAULTS_BY_CODE.get((code or "").strip())
-    if error_class is None:
-        return UnexpectedAnswer(f"SOAP fault without a known LoketFout code: {code!r}")
-    return error_class((message or fault.message or "").strip()[:500])
+    # (zeep hands over the raw bytes of an answer that was not a SOAP envelope at all.)
+    detail = fault.detail if isinstance(fault.detail, etree._Element) else None
+    return fault_error(detail, fault.message)
 
 
 def _list(answer: Any, name: str) -> list[Any]:
@@ -335,14 +338,6 @@ def _text(answer: Any, name: str) -> str:
     if value is None:
         raise UnexpectedAnswer(f"{name} missing from the answer")
     return str(value)
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
 
 
 _clients: dict[tuple[int, str, str, float], LoketClient] = {}
