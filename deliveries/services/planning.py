@@ -83,9 +83,11 @@ def deliveries_plan(
     links = _live_links()
     if link_ids is not None:
         links = links.filter(pk__in=list(link_ids))
-    if new_links_only:
-        links = links.filter(feed__isnull=True)
     new = list(links.filter(feed__isnull=True).values_list("pk", "activated_at"))
+    if new_links_only:
+        if not new:
+            return PlanResult()
+        links = links.filter(pk__in=[pk for pk, _ in new])
     feeds_made = 0
     if new:
         made = DeliveryFeed.objects.bulk_create(
