@@ -452,3 +452,75 @@ def test_leave_is_read_in_the_last_period_of_a_year_only(e1_link):
 @pytest.fixture(autouse=True)
 def _quiet(caplog):
     caplog.set_level(logging.INFO, logger="deliveries")
+
+
+class _BigEmployerClient:
+    """A scripted Loket.nl for an employer of ``size`` werknemers (one seam: the client)."""
+
+    def __init__(self, size: int, period: periods.Period) -> None:
+        self.size = size
+        self.period = period
+
+    def _id(self, kind: int, index: int) -> str:
+        return f"00000000-0000-4000-{kind:04d}-{index:012d}"
+
+    def employees(self, credentials, *, employer_id, reference_date=None):
+        from locket_client.types import Employee
+
+        return [
+            Employee(
+                id=self._id(1, i),
+                employer_id=employer_id,
+                number=i + 1,
+                last_name=f"Werknemer {i}",
+                bsn=f"{100000000 + i}",
+                birth_date=dt.date(1980, 1, 1),
+            )
+            for i in range(self.size)
+        ]
+
+    def employments(self, credentials, *, employer_id, employee_id=None):
+        from locket_client.types import Employment
+
+        return [
+            Employment(
+                id=self._id(2, i),
+                employee_id=self._id(1, i),
+                income_relationship_number=1,
+                start_date=dt.date(2020, 1, 1),
+            )
+            for i in range(self.size)
+        ]
+
+    def wages(self, credentials, *, employer_id, year, period=None):
+        from decimal import Decimal
+
+        from locket_client.types import Wage
+
+        return [
+            Wage(self._id(2, i), year, period, "maand", Decimal("2500.00") + i)
+            for i in range(self.size)
+        ]
+
+    def leave(self, credentials, *, employer_id, year):
+        return []
+
+
+def test_a_delivery_takes_the_same_queries_for_3_and_for_600_werknemers(processor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small_link, big_link = make_links(processor, E1, E2)
+    period = last_closed_month()
+    counts = []
+    for link, size in ((small_link, 3), (big_link, 600)):
+        delivery = make_delivery(link, period)
+        with CaptureQueriesContext(connection) as captured:
+            assert (
+                deliver(delivery_id=delivery.pk, client=_BigEmployerClient(size, period))
+                == Outcome.DELIVERED
+            )
+        counts.append(len(captured))
+        assert EmployeeRecord.objects.filter(version__delivery=delivery).count() == size
+    assert counts[0] == counts[1]
+    assert counts[0] <= 20
