@@ -556,7 +556,8 @@ def deliver(*, delivery_id: int, client: LoketClient | None = None) -> Outcome:
             gebruikersnaam=processor.loket_username,
             wachtwoord=decrypt_secret(processor.loket_password_encrypted),
         )
-    except CredentialKeyError:
+    except (CredentialKeyError, ValueError):
+        # No key opens the stored password, or it is not a usable one: a person must act.
         return _fail(delivery, failures.KEY_UNKNOWN, retryable=False, now=now)
     try:
         answer = retrieve(client or get_client(), credentials, link.loket_employer_id, period)

@@ -343,3 +343,31 @@ def test_the_retention_cutoff_counts_calendar_months(settings):
     assert retention_cutoff(dt.date(2026, 12, 1)) == dt.date(2024, 11, 30)
     settings.DELIVERY_RETENTION_MONTHS = 1
     assert retention_cutoff(dt.date(2026, 3, 31)) == dt.date(2026, 2, 27)
+
+
+def test_during_an_outage_nothing_is_delivered_and_everything_arrives_after_it(processor):
+    make_links(processor, E1, E2, E3)
+    PayrollProcessor.objects.filter(pk=processor.pk).update(omgevingscode="STORING")
+    deliveries_sweep()
+    assert set(Delivery.objects.values_list("status", "failure_code", "will_retry")) == {
+        ("failed", "STORING", True)
+    }
+    assert not DeliveryVersion.objects.exists()
+    assert deliveries_sweep()["handed_out"] == 0  # waiting for their backoff
+
+    PayrollProcessor.objects.filter(pk=processor.pk).update(omgevingscode="DEMO001")
+    later = timezone.now() + dt.timedelta(minutes=2)  # past the first backoff (a minute)
+    assert deliveries_sweep(now=later)["handed_out"] == 3
+    assert set(Delivery.objects.values_list("status", "current_version")) == {("delivered", 1)}
+    assert EmployeeRecord.objects.count() == 6
+
+
+def test_the_command_plans_and_hands_out(e1_link):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("plan_deliveries", stdout=out)
+    assert "1 nieuw" in out.getvalue()
+    assert Delivery.objects.get(link=e1_link).status == DeliveryStatus.DELIVERED
