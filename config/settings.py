@@ -30,6 +30,7 @@ from deliveries import task_names as delivery_tasks
 from employers import task_names as employer_tasks
 from locket_client.wsdl import WSDL_PATH
 from onboarding import task_names as onboarding_tasks
+from webhooks import task_names as webhook_tasks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -342,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": employer_tasks.RECHECK_EVERYTHING,
         "schedule": crontab(hour=3, minute=15),
     },
+    # Webhooks: collect new events into the outbox and hand out due messages.
+    "sweep-webhooks": {
+        "task": webhook_tasks.SWEEP,
+        "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", default=30, minimum=5)),
+    },
 }
 
 # --- e-mail ----------------------------------------------------------------------------------
@@ -598,3 +604,17 @@ CELERY_BEAT_SCHEDULE |= {
 # --- the API for a.s.r.'s systems (issue 14) ---------------------------------------------------
 
 # --- webhooks (issue 14) -----------------------------------------------------------------------
+# Subscribers' URLs must be https and resolve to public addresses only. On (development, the
+# tests' local receiver) it also allows http and private, loopback and link-local targets.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Seconds to connect, and to wait for each read of the answer, per attempt.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0, minimum_exclusive=0)
+# A message is retried with exponential backoff (1, 2, 4, ... minutes, at most
+# WEBHOOK_RETRY_MAX_DELAY_SECONDS apart) until this many hours after its first attempt.
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", default=24, minimum=1)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int(
+    "WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=3600, minimum=60
+)
+# The sweep looks this far back for events (links activated or ended, deliveries completed or
+# failed): a transaction that commits late, or a beat that was down for a while, loses nothing.
+WEBHOOK_EVENT_LOOKBACK_HOURS = env_int("WEBHOOK_EVENT_LOOKBACK_HOURS", default=48, minimum=1)

@@ -2,9 +2,10 @@
 periods have closed.
 
 Loket.nl pays per ``Verloningsperiode``: ``maand`` (periods 1-12 of the calendar year), ``4weken``
-(periods 1-13 of four ISO weeks each, period 13 running to the year's last ISO week, so 4 or 5
-weeks) and ``week`` (the ISO weeks, 1-52 or 53). A 4-weekly or weekly year is the ISO year: its
-period 1 starts on the Monday of ISO week 1. Pure functions, no Django.
+(periods 1-13) and ``week`` (periods 1-52). As the Belastingdienst's loontijdvakken: period 1
+starts on 1 January, each period runs 28 (7) days, and the last period of the year runs on to
+31 December (so 4weken period 13 has 29 or 30 days, week 52 has 8 or 9). The sandbox pays
+ws-groot werkgever 7 in exactly these 4-weekly periods. Pure functions, no Django.
 """
 
 from __future__ import annotations
@@ -17,14 +18,7 @@ MONTH = "maand"
 FOUR_WEEKS = "4weken"
 WEEK = "week"
 PERIOD_TYPES = (MONTH, FOUR_WEEKS, WEEK)
-
-
-def _iso_weeks(year: int) -> int:
-    return datetime.date(year, 12, 28).isocalendar().week
-
-
-def _week_start(year: int, week: int) -> datetime.date:
-    return datetime.date.fromisocalendar(year, week, 1)
+_DAYS = {FOUR_WEEKS: 28, WEEK: 7}
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -45,9 +39,8 @@ class Period:
     def start(self) -> datetime.date:
         if self.period_type == MONTH:
             return datetime.date(self.year, self.number, 1)
-        if self.period_type == FOUR_WEEKS:
-            return _week_start(self.year, 4 * (self.number - 1) + 1)
-        return _week_start(self.year, self.number)
+        days = _DAYS[self.period_type] * (self.number - 1)
+        return datetime.date(self.year, 1, 1) + datetime.timedelta(days=days)
 
     @property
     def end(self) -> datetime.date:
@@ -55,10 +48,9 @@ class Period:
             return datetime.date(
                 self.year, self.number, calendar.monthrange(self.year, self.number)[1]
             )
-        if self.period_type == FOUR_WEEKS:
-            last_week = _iso_weeks(self.year) if self.number == 13 else 4 * self.number
-            return _week_start(self.year, last_week) + datetime.timedelta(days=6)
-        return _week_start(self.year, self.number) + datetime.timedelta(days=6)
+        if self.is_last_of_year:
+            return datetime.date(self.year, 12, 31)
+        return self.start + datetime.timedelta(days=_DAYS[self.period_type] - 1)
 
     @property
     def is_last_of_year(self) -> bool:
@@ -85,21 +77,16 @@ class Period:
 
 
 def periods_in_year(period_type: str, year: int) -> int:
-    if period_type == MONTH:
-        return 12
-    if period_type == FOUR_WEEKS:
-        return 13
-    return _iso_weeks(year)
+    """12 months, 13 four-week periods, 52 weeks (the last one longer), whatever the year."""
+    return {MONTH: 12, FOUR_WEEKS: 13, WEEK: 52}[period_type]
 
 
 def period_of(day: datetime.date, period_type: str) -> Period:
     """The period ``day`` falls in."""
     if period_type == MONTH:
         return Period(day.year, day.month, MONTH)
-    iso = day.isocalendar()
-    if period_type == FOUR_WEEKS:
-        return Period(iso.year, min((iso.week - 1) // 4 + 1, 13), FOUR_WEEKS)
-    return Period(iso.year, iso.week, WEEK)
+    index = (day - datetime.date(day.year, 1, 1)).days // _DAYS[period_type] + 1
+    return Period(day.year, min(index, periods_in_year(period_type, day.year)), period_type)
 
 
 def last_closed(today: datetime.date, period_type: str, *, days_after: int = 0) -> Period:

@@ -8,6 +8,11 @@ the calendar: loongegevens exist for every month of the previous calendar year a
 of the current year so far, and verlof for both years, counted from the day the data is built
 (``build_sandbox_data(today=...)`` pins it).
 
+The staff of the ``ws-groot`` werkgevers (1 to 500 werknemers each, hires and leavers, werkgever
+7 paid four-weekly, a correction of werkgever 3's most recent closed month) is generated per
+werkgever when first looked up: see :mod:`locket_client.sandbox.staff`, which also holds the pay
+and leave rules E1-E3 follow.
+
 The data is built once per process, lazily, by :func:`sandbox_data`. No Django imports: the
 sandbox server runs standalone from a benchmark script.
 """
@@ -18,9 +23,10 @@ import calendar
 import datetime
 import functools
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from operator import attrgetter
 from typing import TypeVar
 
 from locket_client.identifiers import eleven_test_check_digit
@@ -34,6 +40,17 @@ from locket_client.sandbox.model import (
     Verlof,
     Werkgever,
     Werknemer,
+)
+from locket_client.sandbox.staff import (
+    StaffMapping,
+    WerkgeverStaff,
+    WsGrootStaff,
+    cent,
+    indexed,
+    period_pay,
+    ws_groot_correction,
+    ws_groot_werkgever_guid,
+    yearly_verlof,
 )
 
 __all__ = [
@@ -87,10 +104,6 @@ def _eleven_test_numbers(start_prefix: int) -> Iterator[str]:
 def werkgever_guid(n: int) -> str:
     """GUID of sandbox werkgever ``E<n>`` (``00000000-0000-4000-8000-00000000100N``)."""
     return f"00000000-0000-4000-8000-{1000 + n:012d}"
-
-
-def _ws_groot_werkgever_guid(n: int) -> str:
-    return f"00000000-0000-4000-9000-{n:012d}"
 
 
 def _werknemer_guid(werkgever: int, index: int) -> str:
@@ -152,20 +165,12 @@ def _templates() -> dict[int, tuple[_WerknemerTemplate, ...]]:
     }  # fmt: skip
 
 
-def _cent(value: Decimal) -> Decimal:
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
 def _monthly_loongegevens(
     dienstverband: Dienstverband, monthly_gross: Decimal, year: int, period: int, last_year: int
 ) -> Loongegevens:
-    """Deterministic monthly pay: 3% indexation in the current year, 5% employee pension premium.
-
-    SV-loon and fiscaal loon are the gross pay minus the employee's pension premium; vakantiegeld
-    is the 8% reservation on the gross pay; paid hours are the weekly hours times 52/12.
-    """
-    gross = monthly_gross if year == last_year else _cent(monthly_gross * Decimal("1.03"))
-    pension = _cent(gross * Decimal("0.05"))
+    """Monthly pay by the sandbox's rules (:func:`~locket_client.sandbox.staff.period_pay`);
+    paid hours are the weekly hours times 52/12."""
+    pay = period_pay(indexed(monthly_gross, year, last_year))
     hours = dienstverband.uren_per_week or Decimal(0)
     return Loongegevens(
         dienstverband_id=dienstverband.dienstverband_id,
@@ -173,42 +178,12 @@ def _monthly_loongegevens(
         jaar=year,
         periode=period,
         verloningsperiode="maand",
-        brutoloon=gross,
-        sv_loon=gross - pension,
-        fiscaal_loon=gross - pension,
-        vakantiegeld=_cent(gross * Decimal("0.08")),
-        verloonde_uren=_cent(hours * 52 / 12),
+        brutoloon=pay.brutoloon,
+        sv_loon=pay.sv_loon,
+        fiscaal_loon=pay.fiscaal_loon,
+        vakantiegeld=pay.vakantiegeld,
+        verloonde_uren=cent(hours * 52 / 12),
     )
-
-
-def _yearly_verlof(
-    dienstverband: Dienstverband, year: int, months: int, last_year: int
-) -> tuple[Verlof, ...]:
-    """Leave for one year: 4x (wettelijk) and 1x (bovenwettelijk) the weekly hours per full year.
-
-    Built up pro rata over the months worked in that year; taken is a fixed share of it.
-    """
-    hours = dienstverband.uren_per_week or Decimal(0)
-    kinds = (
-        ("Wettelijk", hours * 4, Decimal("0.75") if year == last_year else Decimal("0.25")),
-        ("Bovenwettelijk", hours, Decimal("0.50") if year == last_year else Decimal(0)),
-    )
-    result = []
-    for verlofsoort, yearly_right, share_taken in kinds:
-        accrued = _cent(yearly_right * months / 12)
-        taken = _cent(accrued * share_taken)
-        result.append(
-            Verlof(
-                dienstverband_id=dienstverband.dienstverband_id,
-                werkgever_id=dienstverband.werkgever_id,
-                jaar=year,
-                verlofsoort=verlofsoort,
-                opgebouwd=accrued,
-                opgenomen=taken,
-                saldo=accrued - taken,
-            )
-        )
-    return tuple(result)
 
 
 def _staff(
@@ -266,7 +241,7 @@ def _staff(
                 for month in months
             )
             if months:
-                verlof.extend(_yearly_verlof(dienstverband, year, len(months), last_year))
+                verlof.extend(yearly_verlof(dienstverband, year, len(months), last_year))
     return tuple(werknemers), tuple(dienstverbanden), tuple(wages), tuple(verlof)
 
 
@@ -297,7 +272,7 @@ def _ws_groot_werkgevers() -> tuple[Werkgever, ...]:
     numbers = _eleven_test_numbers(40_000_000)
     return tuple(
         Werkgever(
-            werkgever_id=_ws_groot_werkgever_guid(n),
+            werkgever_id=ws_groot_werkgever_guid(n),
             werkgevernummer=100_000 + n,
             naam=f"Groot Werkgever {n:05d} B.V.",
             kvk_nummer=f"{60_000_000 + n}",
@@ -383,15 +358,28 @@ def build_sandbox_data(today: datetime.date | None = None) -> SandboxData:
         wages.extend(lg)
         verlof.extend(v)
     werkgevers = demo + ws_groot
+    # ws-groot's staff is generated per werkgever when first asked for (see staff.py).
+    generated = WsGrootStaff(today, WS_GROOT_WERKGEVER_COUNT)
+
+    def by_werkgever(
+        items: tuple[_T, ...], pick: Callable[[WerkgeverStaff], tuple[_T, ...]]
+    ) -> StaffMapping[_T]:
+        return StaffMapping(_by_werkgever(items), generated, pick)  # read-only, like the proxies
+
     data = DataSet(
         key="DEMO001",
         users=types.MappingProxyType(_users(frozenset(w.werkgever_id for w in ws_groot))),
         werkgevers=werkgevers,
         werkgevers_by_id=types.MappingProxyType({w.werkgever_id: w for w in werkgevers}),
-        werknemers_by_werkgever=_by_werkgever(tuple(werknemers)),
-        dienstverbanden_by_werkgever=_by_werkgever(tuple(dienstverbanden)),
-        loongegevens_by_werkgever=_by_werkgever(tuple(wages)),
-        verlof_by_werkgever=_by_werkgever(tuple(verlof)),
+        werknemers_by_werkgever=by_werkgever(tuple(werknemers), attrgetter("werknemers")),
+        dienstverbanden_by_werkgever=by_werkgever(
+            tuple(dienstverbanden), attrgetter("dienstverbanden")
+        ),
+        loongegevens_by_werkgever=by_werkgever(tuple(wages), attrgetter("loongegevens")),
+        verlof_by_werkgever=by_werkgever(tuple(verlof), attrgetter("verlof")),
+        corrections=types.MappingProxyType(
+            {correction.werkgever_id: correction for correction in (ws_groot_correction(today),)}
+        ),
     )
     name = "Salarisbureau Demo B.V."
     environments = (

@@ -2,8 +2,9 @@
 
 The records (:class:`Werkgever`, :class:`Werknemer`, :class:`Dienstverband`,
 :class:`Loongegevens`, :class:`Verlof`) are the contract types of the same name, one field per
-contract element (snake_case of the element's name), so their names stay the contract's Dutch; the
-plumbing around them (:class:`User`, :class:`DataSet`, :class:`Environment`,
+contract element (snake_case of the element's name), so their names stay the contract's Dutch;
+they use slots, as ws-groot generates hundreds of thousands of them. The plumbing around them
+(:class:`Correction`, :class:`User`, :class:`DataSet`, :class:`Environment`,
 :class:`SandboxData`) is English. The values themselves live in
 :mod:`locket_client.sandbox.fixtures`.
 
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 __all__ = [
     "Behaviour",
+    "Correction",
     "DataSet",
     "Dienstverband",
     "Environment",
@@ -39,7 +41,7 @@ UserKind = Literal["webservice", "standaard"]
 Behaviour = Literal["normal", "slow", "down"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Werkgever:
     """A werkgever of an environment (contract type ``Werkgever``)."""
 
@@ -51,7 +53,7 @@ class Werkgever:
     actief: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Werknemer:
     """A werknemer (contract type ``Werknemer``)."""
 
@@ -66,7 +68,7 @@ class Werknemer:
     geslacht: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dienstverband:
     """A dienstverband (contract type ``Dienstverband``); ``werkgever_id`` is for lookups only."""
 
@@ -83,14 +85,18 @@ class Dienstverband:
         """Whether the dienstverband runs on ``day`` (begin and end day included)."""
         return self.begindatum <= day and (self.einddatum is None or day <= self.einddatum)
 
+    def runs_between(self, first: datetime.date, last: datetime.date) -> bool:
+        """Whether the dienstverband runs on at least one day from ``first`` to ``last``."""
+        return self.begindatum <= last and (self.einddatum is None or self.einddatum >= first)
+
     def runs_in_month(self, year: int, month: int) -> bool:
         """Whether the dienstverband runs on at least one day of the given month."""
         first = datetime.date(year, month, 1)
         last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-        return self.begindatum <= last and (self.einddatum is None or self.einddatum >= first)
+        return self.runs_between(first, last)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loongegevens:
     """Pay data of one dienstverband for one period (contract type ``Loongegevens``)."""
 
@@ -106,7 +112,7 @@ class Loongegevens:
     verloonde_uren: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verlof:
     """Leave balance of one dienstverband for one year and kind (contract type ``Verlof``)."""
 
@@ -117,6 +123,36 @@ class Verlof:
     opgebouwd: Decimal
     opgenomen: Decimal
     saldo: Decimal
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A pay period that Loket.nl corrects after it was first delivered.
+
+    The first GeefLoongegevens answer of the werkgever that covers (``jaar``, ``periode``) holds
+    the records as they are (values A); every later one has the period's first record (the lowest
+    werknemernummer paid in it) replaced by ``revise(record)`` (values B). Which answers came
+    first is the service's state, not the data's.
+    """
+
+    werkgever_id: str
+    jaar: int
+    periode: int
+    revise: Callable[[Loongegevens], Loongegevens]
+
+    def covers(self, jaar: int, periode: int | None) -> bool:
+        """Whether an answer for ``jaar`` (and ``periode``, ``None``: the whole year) holds it."""
+        return jaar == self.jaar and periode in (None, self.periode)
+
+    def apply(self, records: Iterable[Loongegevens]) -> Iterator[Loongegevens]:
+        """The records with values B: the corrected period's first record revised."""
+        pending = True
+        for record in records:
+            if pending and record.jaar == self.jaar and record.periode == self.periode:
+                pending = False
+                yield self.revise(record)
+            else:
+                yield record
 
 
 @dataclass(frozen=True)
@@ -152,7 +188,10 @@ class DataSet:
     """The data of one environment, with read-only indexes by WerkgeverId.
 
     ``key`` names the data set; environments sharing it (``DEMO001`` and ``TRAAG``) share the
-    object, which is what lets the service cache answers per (data set, user).
+    object, which is what lets the service cache answers per (data set, user). The
+    ``*_by_werkgever`` mappings may generate a werkgever's records when it is looked up (ws-groot's
+    are, see :mod:`locket_client.sandbox.staff`): look up the werkgevers you need rather than
+    iterating all values.
     """
 
     key: str
@@ -163,6 +202,8 @@ class DataSet:
     dienstverbanden_by_werkgever: Mapping[str, tuple[Dienstverband, ...]]
     loongegevens_by_werkgever: Mapping[str, tuple[Loongegevens, ...]]
     verlof_by_werkgever: Mapping[str, tuple[Verlof, ...]]
+    #: Corrected periods by WerkgeverId (at most one per werkgever).
+    corrections: Mapping[str, Correction] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"DataSet(key={self.key!r}, werkgevers={len(self.werkgevers)})"

@@ -6,6 +6,11 @@
 structure, omgevingscode (``STORING``, ``TRAAG``), login, kind of user, blocked, authorisation,
 parameters, visibility through the team.
 
+Corrected periods (:class:`~locket_client.sandbox.model.Correction`; in the fixed data: ws-groot
+werkgever 3's most recent closed month) are answered with values A the first time per data set
+and process, and with values B from then on; :func:`reset_corrections` forgets what was served,
+so that the next answer is a first one again (tests call it before relying on values A).
+
 No Django imports: a benchmark script starts the sandbox without settings.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import threading
+from collections.abc import Iterable
 
 from locket_client.sandbox.contract import (
     MESSAGE_GEBRUIKER_GEBLOKKEERD,
@@ -27,7 +33,7 @@ from locket_client.sandbox.contract import (
     SandboxFault,
 )
 from locket_client.sandbox.fixtures import sandbox_data
-from locket_client.sandbox.model import DataSet, User
+from locket_client.sandbox.model import DataSet, Loongegevens, User
 from locket_client.sandbox.serialisation import (
     answer_xml,
     dienstverband_xml,
@@ -40,7 +46,27 @@ from locket_client.sandbox.serialisation import (
     werknemer_xml,
 )
 
-__all__ = ["LoketService"]
+__all__ = ["LoketService", "reset_corrections"]
+
+# The corrected periods served so far in this process, as (data set, werkgever, jaar, periode):
+# per process rather than per server, so that a test can reset it without reaching the server.
+_served_corrections: set[tuple[str, str, int, int]] = set()
+_served_corrections_lock = threading.Lock()
+
+
+def reset_corrections() -> None:
+    """Forget which corrected periods were served: each one answers with values A once more."""
+    with _served_corrections_lock:
+        _served_corrections.clear()
+
+
+def _served_before(key: tuple[str, str, int, int]) -> bool:
+    """Whether the corrected period was served before; marks it served either way."""
+    with _served_corrections_lock:
+        if key in _served_corrections:
+            return True
+        _served_corrections.add(key)
+        return False
 
 
 class LoketService:
@@ -210,11 +236,16 @@ class LoketService:
         Periode: int | None = None,  # noqa: N803
     ) -> bytes:
         werkgever_id = self._visible_werkgever(data, user, WerkgeverId)
-        loongegevens = (
+        loongegevens: Iterable[Loongegevens] = (
             lg
             for lg in data.loongegevens_by_werkgever.get(werkgever_id, ())
             if lg.jaar == Jaar and (Periode is None or lg.periode == Periode)
         )
+        correction = data.corrections.get(werkgever_id)
+        if correction is not None and correction.covers(Jaar, Periode):
+            key = (data.key, werkgever_id, correction.jaar, correction.periode)
+            if _served_before(key):
+                loongegevens = correction.apply(loongegevens)
         return answer_xml("GeefLoongegevens", map(loongegevens_xml, loongegevens))
 
     def _geef_verlof(

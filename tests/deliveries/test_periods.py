@@ -18,33 +18,38 @@ def test_a_month_runs_from_its_first_to_its_last_day():
     assert february.label() == "2028-02"
 
 
-def test_four_weekly_periods_cover_the_iso_year_without_gaps_or_overlap():
-    for year in (2026, 2020):  # 2020 has 53 ISO weeks: period 13 then runs five weeks
-        previous_end = None
-        for number in range(1, 14):
-            period = Period(year, number, FOUR_WEEKS)
-            assert period.start.weekday() == 0
-            assert period.end.weekday() == 6
-            if previous_end is not None:
-                assert period.start == previous_end + datetime.timedelta(days=1)
-            previous_end = period.end
-        assert Period(year, 1, FOUR_WEEKS).start == d.fromisocalendar(year, 1, 1)
-        assert Period(year + 1, 1, FOUR_WEEKS).start == previous_end + datetime.timedelta(days=1)
-    assert (Period(2020, 13, FOUR_WEEKS).end - Period(2020, 13, FOUR_WEEKS).start).days == 34
+@pytest.mark.parametrize("period_type", [FOUR_WEEKS, WEEK])
+@pytest.mark.parametrize("year", [2026, 2028])  # 2028 is a leap year
+def test_four_weekly_and_weekly_periods_cover_the_year_from_1_january_without_gaps(
+    period_type, year
+):
+    count = periods.periods_in_year(period_type, year)
+    length = 28 if period_type == FOUR_WEEKS else 7
+    assert Period(year, 1, period_type).start == d(year, 1, 1)
+    previous_end = d(year - 1, 12, 31)
+    for number in range(1, count + 1):
+        period = Period(year, number, period_type)
+        assert period.start == previous_end + datetime.timedelta(days=1)
+        if number < count:
+            assert (period.end - period.start).days == length - 1
+        previous_end = period.end
+    assert previous_end == d(year, 12, 31)  # the last period runs on to 31 December
+    for day in (d(year, 1, 1), d(year, 6, 15), d(year, 12, 31)):
+        found = periods.period_of(day, period_type)
+        assert found.start <= day <= found.end
 
 
-def test_weeks_follow_iso_weeks_and_labels_differ_per_type():
-    assert Period(2026, 7, WEEK).start == d(2026, 2, 9)
+def test_weeks_and_labels_differ_per_type():
+    assert Period(2026, 7, WEEK).start == d(2026, 2, 12)
     assert Period(2026, 7, WEEK).label() == "2026-w07"
     assert Period(2026, 5, FOUR_WEEKS).label() == "2026-4w05"
-    assert periods.periods_in_year(WEEK, 2020) == 53
-    assert periods.periods_in_year(WEEK, 2026) == 53
-    assert periods.periods_in_year(WEEK, 2027) == 52
+    assert (Period(2028, 13, FOUR_WEEKS).end - Period(2028, 13, FOUR_WEEKS).start).days == 29
+    assert periods.periods_in_year(WEEK, 2026) == 52
 
 
 @pytest.mark.parametrize(
     ("year", "number", "period_type"),
-    [(2026, 0, MONTH), (2026, 13, MONTH), (2026, 14, FOUR_WEEKS), (2027, 53, WEEK), (2026, 1, "x")],
+    [(2026, 0, MONTH), (2026, 13, MONTH), (2026, 14, FOUR_WEEKS), (2026, 53, WEEK), (2026, 1, "x")],
 )
 def test_a_period_that_does_not_exist_is_refused(year, number, period_type):
     with pytest.raises(ValueError, match="period"):
@@ -55,6 +60,7 @@ def test_previous_and_next_cross_the_year():
     assert Period(2026, 1, MONTH).previous() == Period(2025, 12, MONTH)
     assert Period(2025, 12, MONTH).next() == Period(2026, 1, MONTH)
     assert Period(2026, 1, WEEK).previous() == Period(2025, 52, WEEK)
+    assert Period(2026, 52, WEEK).end == d(2026, 12, 31)
     assert Period(2026, 13, FOUR_WEEKS).next() == Period(2027, 1, FOUR_WEEKS)
     assert Period(2026, 13, FOUR_WEEKS).is_last_of_year
     assert not Period(2026, 12, FOUR_WEEKS).is_last_of_year
@@ -65,10 +71,11 @@ def test_a_period_closes_the_day_after_its_last_day_plus_the_delay():
     assert periods.last_closed(d(2026, 11, 30), MONTH) == Period(2026, 10, MONTH)
     assert periods.last_closed(d(2026, 12, 3), MONTH, days_after=5) == Period(2026, 10, MONTH)
     assert periods.last_closed(d(2026, 1, 1), MONTH) == Period(2025, 12, MONTH)
-    # 2026-12-01 is a Tuesday of ISO week 49: week 48 has closed, and 4-weekly period 12
-    # (weeks 45-48) with it.
-    assert periods.last_closed(d(2026, 12, 1), WEEK) == Period(2026, 48, WEEK)
-    assert periods.last_closed(d(2026, 12, 1), FOUR_WEEKS) == Period(2026, 12, FOUR_WEEKS)
+    # 1 December 2026 is day 335: week 48 (26 Nov - 2 Dec) runs, week 47 has closed; 4-weekly
+    # period 12 (5 Nov - 2 Dec) runs, period 11 has closed.
+    assert periods.last_closed(d(2026, 12, 1), WEEK) == Period(2026, 47, WEEK)
+    assert periods.last_closed(d(2026, 12, 1), FOUR_WEEKS) == Period(2026, 11, FOUR_WEEKS)
+    assert periods.last_closed(d(2026, 12, 3), FOUR_WEEKS) == Period(2026, 12, FOUR_WEEKS)
 
 
 def test_closed_since_lists_every_closed_period_oldest_first():
