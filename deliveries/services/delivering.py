@@ -37,11 +37,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from deliveries import periods
+from common.dispatch import enqueue_on_commit
+from deliveries import periods, task_names
 from deliveries.bsn import bsn_encrypt, bsn_hash
 from deliveries.models import (
     Delivery,
@@ -54,6 +55,7 @@ from deliveries.models import (
     WageRecord,
 )
 from deliveries.services import budget, failures
+from deliveries.services.planning import CLAIMABLE, deliveries_plan
 from deliveries.signals import delivery_completed, delivery_failed
 from employers.models import EmployerLink, LinkStatus
 from locket_client.client import LoketClient, get_client
@@ -67,15 +69,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2000
 """Rows per INSERT of the records (a 500-employee employer fits in one or two)."""
-
-# The statuses a claim may take over (with ``due_at`` set and the lease free). ``retrieving``
-# with a free lease is a delivery whose worker was killed; ``delivered`` one due for a re-read.
-CLAIMABLE = (
-    DeliveryStatus.PENDING,
-    DeliveryStatus.FAILED,
-    DeliveryStatus.DELIVERED,
-    DeliveryStatus.RETRIEVING,
-)
 
 
 class Outcome(enum.StrEnum):
@@ -327,16 +320,20 @@ def _records(version: DeliveryVersion, answer: Answer) -> None:
     )
 
 
-def _lock(delivery_id: int, link_id: int) -> tuple[EmployerLink, Delivery]:
-    """The link, then the delivery (the order every writer of both takes)."""
-    link = (
-        EmployerLink.objects.select_for_update(of=("self",))
-        .select_related("processor")
-        .only("pk", "status", "activated_at", "processor__status")
-        .get(pk=link_id)
+def _lock(delivery_id: int) -> tuple[EmployerLink, Delivery]:
+    """The delivery and its link, both locked, in one statement (with the processor's status and
+    the current version's hash). Nobody locks a delivery and then its link, so this cannot
+    deadlock with a revocation (which locks links only)."""
+    current = DeliveryVersion.objects.filter(
+        delivery=OuterRef("pk"), number=OuterRef("current_version")
+    ).values("content_hash")[:1]
+    delivery = (
+        Delivery.objects.select_for_update(of=("self", "link"))
+        .select_related("link__processor")
+        .annotate(current_hash=Subquery(current))
+        .get(pk=delivery_id)
     )
-    delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery_id)
-    return link, delivery
+    return delivery.link, delivery
 
 
 def _stop_reason(link: EmployerLink, processor: PayrollProcessor) -> str | None:
@@ -373,20 +370,15 @@ def _stop(delivery: Delivery, code: str, now: dt.datetime) -> None:
 def _store(delivery: Delivery, answer: Answer, now: dt.datetime) -> Outcome:
     content_hash = answer.content_hash()
     with transaction.atomic():
-        link, locked = _lock(delivery.pk, delivery.link_id)
+        link, locked = _lock(delivery.pk)
         if locked.status == DeliveryStatus.STOPPED or locked.data_deleted_at is not None:
             return Outcome.STOPPED
         reason = _stop_reason(link, link.processor)
         if reason is not None:
             _stop(locked, reason, now)  # revoked while we were reading: nothing is stored
             return Outcome.STOPPED
-        current = (
-            DeliveryVersion.objects.filter(delivery=locked, number=locked.current_version)
-            .values_list("content_hash", flat=True)
-            .first()
-        )
         version = None
-        if current != content_hash:
+        if locked.current_hash != content_hash:
             version = DeliveryVersion.objects.create(
                 delivery=locked,
                 number=locked.current_version + 1,
@@ -433,7 +425,7 @@ def _switch_period_type(delivery: Delivery, found: str, now: dt.datetime) -> Out
     last ``found`` period closed when the link became active), this delivery and the link's
     other undelivered ones of the old type stop, and the planner makes the right ones."""
     with transaction.atomic():
-        link, locked = _lock(delivery.pk, delivery.link_id)
+        link, locked = _lock(delivery.pk)
         if locked.status == DeliveryStatus.STOPPED:
             return Outcome.STOPPED
         feed = DeliveryFeed.objects.select_for_update().filter(link_id=link.pk).first()
@@ -464,6 +456,13 @@ def _switch_period_type(delivery: Delivery, found: str, now: dt.datetime) -> Out
             updated_at=now,
         )
     logger.info("delivery %s: the employer is paid per %s; feed switched", delivery.pk, found)
+    # The right deliveries at once (the planner would make them within DELIVERY_PLAN_SECONDS),
+    # handed to Celery (a lost message: the sweep hands them out within a minute).
+    deliveries_plan(link_ids=[delivery.link_id], now=now)
+    for pk in Delivery.objects.filter(
+        link_id=delivery.link_id, period_type=found, status=DeliveryStatus.PENDING, due_at__lte=now
+    ).values_list("pk", flat=True):
+        enqueue_on_commit(task_names.DELIVER, pk)
     return Outcome.STOPPED
 
 
@@ -541,7 +540,7 @@ def deliver(*, delivery_id: int, client: LoketClient | None = None) -> Outcome:
     reason = _stop_reason(link, processor)
     if reason is not None:
         with transaction.atomic():
-            _, locked = _lock(delivery.pk, link.pk)
+            _, locked = _lock(delivery.pk)
             _stop(locked, reason, now)
         return Outcome.STOPPED
     period = delivery.period_obj

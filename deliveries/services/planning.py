@@ -33,7 +33,6 @@ from common.dispatch import enqueue, enqueue_on_commit
 from deliveries import periods, task_names
 from deliveries.models import Delivery, DeliveryFeed, DeliveryStatus, PeriodType
 from deliveries.services import budget, failures
-from deliveries.services.delivering import CLAIMABLE
 from deliveries.services.retention import retention_cutoff
 from employers.models import EmployerLink, LinkStatus
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
@@ -45,6 +44,15 @@ REARM = dt.timedelta(minutes=3)
 longest countdown (a minute) and a while in the queue."""
 
 BATCH = 1000
+
+# The statuses a claim may take over (with ``due_at`` set and the lease free). ``retrieving``
+# with a free lease is a delivery whose worker was killed; ``delivered`` one due for a re-read.
+CLAIMABLE = (
+    DeliveryStatus.PENDING,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.RETRIEVING,
+)
 
 
 def _live_links() -> QuerySet[EmployerLink]:
