@@ -526,3 +526,59 @@ def test_a_delivery_takes_the_same_queries_for_3_and_for_90_werknemers(processor
         assert EmployeeRecord.objects.filter(version__delivery=delivery).count() == size
     assert counts[0] == counts[1]
     assert counts[0] <= 20
+
+
+def test_the_sandbox_correction_of_ws_groot_becomes_version_2(db, loket_settings):
+    """ws-groot's werkgever 3 answers its most recent closed month with other pay the second
+    time (the sandbox's correction): the re-read stores version 2 and keeps version 1."""
+    from locket_client.sandbox.service import reset_corrections
+    from locket_client.sandbox.staff import ws_groot_werkgever_guid
+    from tests.employers.conftest import make_processor
+
+    reset_corrections()
+    groot = make_processor("ws-groot", n=3)
+    (link,) = make_links(groot, ws_groot_werkgever_guid(3))
+    delivery = _planned(link)
+    assert deliver(delivery_id=delivery.pk) == Outcome.DELIVERED
+    first = set(WageRecord.objects.values_list("employment_loket_id", "gross"))
+
+    deliveries_rerun(delivery_ids=[delivery.pk])
+    assert deliver(delivery_id=delivery.pk) == Outcome.DELIVERED
+
+    delivery.refresh_from_db()
+    assert delivery.current_version == 2
+    second = set(
+        WageRecord.objects.filter(version__number=2).values_list("employment_loket_id", "gross")
+    )
+    assert second != first
+    assert (
+        set(
+            WageRecord.objects.filter(version__number=1).values_list("employment_loket_id", "gross")
+        )
+        == first
+    )
+    deliveries_rerun(delivery_ids=[delivery.pk])
+    assert deliver(delivery_id=delivery.pk) == Outcome.UNCHANGED  # B again: nothing new
+
+
+def test_the_four_weekly_employer_of_ws_groot_is_found_and_delivered_per_four_weeks(
+    db, loket_settings
+):
+    from locket_client.sandbox.staff import WS_GROOT_FOUR_WEEKLY_WERKGEVER, ws_groot_werkgever_guid
+    from tests.employers.conftest import make_processor
+
+    groot = make_processor("ws-groot", n=4)
+    (link,) = make_links(groot, ws_groot_werkgever_guid(WS_GROOT_FOUR_WEEKLY_WERKGEVER))
+    monthly = _planned(link)
+    assert deliver(delivery_id=monthly.pk) == Outcome.STOPPED
+    monthly.refresh_from_db()
+    assert (monthly.status, monthly.failure_code) == ("stopped", "ANDERE_VERLONINGSPERIODE")
+
+    four_weekly = Delivery.objects.get(link=link, period_type="4weken")  # made at once
+    assert four_weekly.status == DeliveryStatus.PENDING
+    assert deliver(delivery_id=four_weekly.pk) == Outcome.DELIVERED
+    version = four_weekly.versions.get()
+    assert version.wage_count > 0
+    assert set(WageRecord.objects.filter(version=version).values_list("period_type", "period")) == {
+        ("4weken", four_weekly.period)
+    }
