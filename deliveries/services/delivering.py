@@ -32,8 +32,9 @@ import enum
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -66,6 +67,8 @@ from onboarding.models import CONFIRMED_STATES, PayrollProcessor
 from onboarding.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 BATCH = 2000
 """Rows per INSERT of the records (a 500-employee employer fits in one or two)."""
@@ -244,7 +247,22 @@ def retrieve(
     employments = [e for e in employments if e.employee_id in employee_ids or e.id in paid]
     kept = {e.id for e in employments}
     leave = [v for v in leave if v.employment_id in kept]
-    return Answer(employees, employments, wages, leave, others)
+    # One row per key of the records' unique constraints: an answer that repeats one must not
+    # make the delivery fail on every try.
+    return Answer(
+        _unique(employees, lambda e: e.id),
+        _unique(employments, lambda e: e.id),
+        _unique(wages, lambda w: (w.employment_id, w.year, w.period)),
+        _unique(leave, lambda v: (v.employment_id, v.year, v.kind[:50])),
+        others,
+    )
+
+
+def _unique(items: list[T], key: Callable[[T], object]) -> list[T]:
+    seen: dict[object, T] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())
 
 
 # --- step 3: store -----------------------------------------------------------------------------

@@ -582,3 +582,24 @@ def test_the_four_weekly_employer_of_ws_groot_is_found_and_delivered_per_four_we
     assert set(WageRecord.objects.filter(version=version).values_list("period_type", "period")) == {
         ("4weken", four_weekly.period)
     }
+
+
+class _RepeatingClient(_BigEmployerClient):
+    """An answer that names every werknemer, dienstverband and loonregel twice."""
+
+    def employees(self, *args, **kwargs):
+        return super().employees(*args, **kwargs) * 2
+
+    def employments(self, *args, **kwargs):
+        return super().employments(*args, **kwargs) * 2
+
+    def wages(self, *args, **kwargs):
+        return super().wages(*args, **kwargs) * 2
+
+
+def test_an_answer_that_repeats_a_record_stores_it_once(e1_link):
+    delivery = make_delivery(e1_link, last_closed_month())
+    client = _RepeatingClient(3, last_closed_month())
+    assert deliver(delivery_id=delivery.pk, client=client) == Outcome.DELIVERED
+    version = delivery.versions.get()
+    assert (version.employee_count, version.employment_count, version.wage_count) == (3, 3, 3)
