@@ -26,6 +26,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
+from deliveries import task_names as delivery_tasks
 from employers import task_names as employer_tasks
 from locket_client.wsdl import WSDL_PATH
 from onboarding import task_names as onboarding_tasks
@@ -558,6 +559,47 @@ AXES_VERBOSE = False
 
 # --- deliveries (issue 14) ----------------------------------------------------------------------
 # deliveries: the monthly (4-weekly, weekly) payroll data of every active link.
+# Days after a period's last day before its delivery is started (the payroll run of the period
+# may come a few days after it ends; a later correction is caught by the look-back re-read).
+DELIVERY_DAYS_AFTER_PERIOD = env_int("DELIVERY_DAYS_AFTER_PERIOD", default=0, minimum=0)
+# How long a worker holds a delivery it retrieves: another worker (the sweep) takes it over only
+# after that, so a worker killed mid-delivery delays it by this much. Above a delivery's four
+# Loket.nl calls of at most LOKET_TIMEOUT each.
+DELIVERY_LEASE_SECONDS = env_int(
+    "DELIVERY_LEASE_SECONDS", default=int(4 * LOKET_TIMEOUT) + 60, minimum=2
+)
+# Temporary Loket.nl trouble (STORING, timeouts, broken connections): retried after
+# DELIVERY_RETRY_BASE_SECONDS x 2^(attempts-1), at most DELIVERY_RETRY_MAX_SECONDS, for as long
+# as the link is active (nothing is lost while Loket.nl is down).
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", default=60, minimum=1)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", default=3600, minimum=1)
+# Loket.nl calls per minute of the deliveries to one Loket.nl environment (omgevingscode), on top
+# of the portal's own budget (LOKET_CALLS_PER_MINUTE less the public part). A delivery makes
+# three calls (four in the last period of a year); over budget it waits, it does not fail.
+DELIVERY_CALLS_PER_MINUTE_PER_ENVIRONMENT = env_int(
+    "DELIVERY_CALLS_PER_MINUTE_PER_ENVIRONMENT", default=240, minimum=4
+)
+# How often the beat plans the deliveries of closed periods (a new link is planned by the
+# sweep within DELIVERY_SWEEP_SECONDS), and how often the sweep hands due deliveries to Celery.
+DELIVERY_PLAN_SECONDS = env_int("DELIVERY_PLAN_SECONDS", default=900, minimum=10)
+DELIVERY_SWEEP_SECONDS = env_int("DELIVERY_SWEEP_SECONDS", default=60, minimum=5)
+# Wage data (employees, employments, wages, leave) of periods that ended more than this many
+# months ago is deleted by the beat (daily); each deletion is recorded (RetentionRun).
+DELIVERY_RETENTION_MONTHS = env_int("DELIVERY_RETENTION_MONTHS", default=24, minimum=1)
+CELERY_BEAT_SCHEDULE |= {
+    "plan-deliveries": {
+        "task": delivery_tasks.PLAN_DELIVERIES,
+        "schedule": float(DELIVERY_PLAN_SECONDS),
+    },
+    "sweep-deliveries": {
+        "task": delivery_tasks.SWEEP_DELIVERIES,
+        "schedule": float(DELIVERY_SWEEP_SECONDS),
+    },
+    "delete-old-wage-data": {
+        "task": delivery_tasks.DELETE_OLD_WAGE_DATA,
+        "schedule": crontab(hour=2, minute=45),
+    },
+}
 
 # --- the API for a.s.r.'s systems (issue 14) ---------------------------------------------------
 
