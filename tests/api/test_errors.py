@@ -107,5 +107,8 @@ def test_the_portal_s_pages_keep_their_html_error_pages(db):
 
 def test_problem_titles_follow_accept_language(db):
     dutch = Client().get("/api/v1/links/", headers={"accept-language": "nl"}).json()
+    english = Client().get("/api/v1/links/", headers={"accept-language": "en"}).json()
 
     assert dutch["title"] == "Niet aangemeld"
+    assert english["title"] == "Not authenticated"
+    assert english["detail"] == "Send an access token: Authorization: Bearer <token>."

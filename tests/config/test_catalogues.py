@@ -28,6 +28,7 @@ def _entries(path: Path) -> dict[tuple[str | None, str], polib.POEntry]:
 
 
 SOURCES = (
+    "api",
     "common",
     "config",
     "customers",
