@@ -19,7 +19,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHa
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.throttling import BaseThrottle
 
-from api.scopes import READ
+from api.scopes import BSN, READ, bsn_allowed
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,15 @@ class ClientCredentialsAuthentication(OAuth2Authentication):
 
 
 def token_scopes(request: Any) -> set[str]:
+    """The scopes of the request's token. ``bsn`` only while staff still allow the client the
+    BSN: taking it away works at once, not when the client's tokens expire."""
     token = getattr(request, "auth", None)
     if token is None or not hasattr(token, "scope"):
         return set()
-    return set(token.scope.split())
+    scopes = set(token.scope.split())
+    if BSN in scopes and not bsn_allowed(token.application_id):
+        scopes.discard(BSN)
+    return scopes
 
 
 class HasScopes(TokenHasScope):
@@ -76,6 +81,8 @@ class HasScopes(TokenHasScope):
     def has_permission(self, request: Any, view: Any) -> bool:
         allowed = super().has_permission(request, view)
         token = request.auth
+        if allowed and BSN in self.get_scopes(request, view):
+            allowed = BSN in token_scopes(request)
         if not allowed and token is not None and hasattr(token, "scope"):
             missing = sorted(set(self.get_scopes(request, view)) - token_scopes(request))
             if missing and not token.is_expired():

@@ -11,6 +11,7 @@ BSN = "bsn"
 
 
 def bsn_allowed(application: Any) -> bool:
+    """Whether staff allow the client (an application or its id) the BSN."""
     from api.models import ClientProfile  # noqa: PLC0415 (the scopes backend loads with DOT)
 
     return ClientProfile.objects.filter(application=application, bsn_allowed=True).exists()

@@ -34,12 +34,8 @@ from employers.models import LinkStatus
 class ApiView(GenericAPIView):
     required_scopes: ClassVar[list[str]] = [READ]
 
-    def paginated(self, rows: Any, build: Any, **extra: Any) -> Response:
-        page = self.paginate_queryset(rows)
-        response = self.get_paginated_response(build(page))
-        if extra:
-            response.data = {**extra, **response.data}
-        return response
+    def paginated(self, rows: Any, build: Any) -> Response:
+        return self.get_paginated_response(build(self.paginate_queryset(rows)))
 
 
 def _not_found() -> Http404:

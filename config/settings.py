@@ -588,6 +588,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": API_DEFAULT_PAGE_SIZE,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS describes nothing: the schema does
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }

@@ -71,6 +71,7 @@ def test_a_method_not_allowed_is_a_405_problem_with_allow(api):
     assert "GET" in response["Allow"]
     _assert_problem(api.post("/api/v1/links/", {}, content_type="application/json"), 405)
     _assert_problem(api.post("/api/v1/links/", {}), 415)  # a form body: only JSON is read
+    _assert_problem(api.options("/api/v1/links/"), 405)
 
 
 def test_asking_for_html_is_a_406_problem(api):
