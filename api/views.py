@@ -34,6 +34,12 @@ from employers.models import LinkStatus
 class ApiView(GenericAPIView):
     required_scopes: ClassVar[list[str]] = [READ]
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Personal data: no shared cache or browser keeps a copy.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def paginated(self, rows: Any, build: Any) -> Response:
         return self.get_paginated_response(build(self.paginate_queryset(rows)))
 

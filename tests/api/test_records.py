@@ -43,6 +43,9 @@ def test_employees_carry_the_bsn_with_the_bsn_scope(bsn_api, delivered):
     body = bsn_api.get(f"/api/v1/deliveries/{delivered.pk}/employees/").json()
 
     assert [item["bsn"] for item in body["results"]] == [bsn_of(i) for i in range(3)]
+    assert bsn_api.get(f"/api/v1/deliveries/{delivered.pk}/employees/")["Cache-Control"] == (
+        "no-store"
+    )
 
 
 def test_a_client_with_the_bsn_scope_finds_an_employee_by_bsn_sent_in_the_body(
