@@ -7,11 +7,13 @@ nothing that asks ``request.user.is_authenticated`` fails, and says which client
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -20,6 +22,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.throttling import BaseThrottle
 
 from api.scopes import BSN, READ, bsn_allowed
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,12 +117,18 @@ class ClientRateThrottle(BaseThrottle):
         now = self.clock()
         minute = int(now // 60)
         key = f"api:rate:{application_id}:{minute}"
-        cache.add(key, 0, timeout=120)
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
-            count = 1
+            cache.add(key, 0, timeout=120)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=120)
+                count = 1
+        except (redis.RedisError, OSError):
+            # Fails closed, as the portal's other limits: no count, no answer.
+            logger.warning("API rate limiter unavailable: refusing")
+            self._wait = 60
+            return False
         if count <= settings.API_REQUESTS_PER_MINUTE_PER_CLIENT:
             return True
         self._wait = (minute + 1) * 60 - now

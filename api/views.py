@@ -24,11 +24,14 @@ from rest_framework.utils.urls import replace_query_param
 
 from api import params, schema, selectors
 from api.auth import token_scopes
-from api.problems import PROBLEM_TYPES
+from api.problems import PROBLEM_TYPES, problem_response
 from api.scopes import BSN, READ
 from deliveries.bsn import bsn_hash
 from deliveries.models import DeliveryStatus, PeriodType
 from employers.models import LinkStatus
+from onboarding import ratelimit
+from onboarding.http import client_ip
+from onboarding.ratelimit import Limit
 
 
 class ApiView(GenericAPIView):
@@ -301,9 +304,19 @@ def docs(request: HttpRequest) -> HttpResponse:
 class TokenView(OAuthTokenView):
     """DOT's token endpoint for the client credentials grant only (HTTP Basic with the client's
     id and secret, or both in the form). Other grants are refused with OAuth's
-    ``unsupported_grant_type`` before DOT looks at anything."""
+    ``unsupported_grant_type`` before DOT looks at anything; more than
+    ``API_TOKEN_REQUESTS_PER_IP_PER_HOUR`` requests from one address get 429."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Each attempt costs a password hash of the secret: a cap per address keeps guessing
+        # from eating the CPU (counted in Redis like the portal's other limits, fails closed).
+        limit = Limit("api-token", settings.API_TOKEN_REQUESTS_PER_IP_PER_HOUR, 3600)
+        try:
+            ratelimit.hit(limit, client_ip(request))
+        except ratelimit.RateLimited as limited:
+            response = problem_response(request, 429)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
         if request.POST.get("grant_type") != "client_credentials":
             response = HttpResponse(
                 json.dumps(

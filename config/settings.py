@@ -575,6 +575,10 @@ API_REQUESTS_PER_MINUTE_PER_CLIENT = env_int(
 )
 # Seconds an access token of the client credentials grant is valid.
 API_TOKEN_SECONDS = env_int("API_TOKEN_SECONDS", default=3600, minimum=60)
+# Token requests per client address per hour (each checks a hashed secret); then 429.
+API_TOKEN_REQUESTS_PER_IP_PER_HOUR = env_int(
+    "API_TOKEN_REQUESTS_PER_IP_PER_HOUR", default=120, minimum=1
+)
 # The largest page a client may ask for (page_size); a larger one is refused with 400.
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", default=1000, minimum=1)
 API_DEFAULT_PAGE_SIZE = min(100, API_MAX_PAGE_SIZE)

@@ -29,6 +29,7 @@ from deliveries.models import (
 from deliveries.periods import Period
 from employers.models import EmployerLink, EmployerRequest, LinkStatus, LinkTaxNumber
 from tests.employers.conftest import make_processor
+from tests.onboarding.conftest import flush_rate_limits
 
 Application = get_application_model()
 TOKEN_URL = "/api/oauth/token/"
@@ -37,8 +38,10 @@ TOKEN_URL = "/api/oauth/token/"
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
+    flush_rate_limits()
     yield
     cache.clear()
+    flush_rate_limits()
 
 
 @dataclass
