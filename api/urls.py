@@ -23,6 +23,7 @@ v1 = [
     path("deliveries/<str:pk>/leave/", views.LeaveList.as_view(), name="leave"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
+    path("docs/swagger/", views.SwaggerView.as_view(), name="swagger"),
 ]
 
 urlpatterns = [

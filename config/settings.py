@@ -636,6 +636,9 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/api/oauth/token/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "LinkStatusEnum": "employers.models.LinkStatus",
         "DeliveryStatusEnum": "deliveries.models.DeliveryStatus",

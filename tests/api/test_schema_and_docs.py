@@ -66,6 +66,7 @@ def test_the_docs_page_explains_authentication_and_lists_every_endpoint(language
     assert "grant_type=client_credentials" in html
     assert "/api/oauth/token/" in html
     assert 'href="/api/v1/schema/"' in html
+    assert 'href="/api/v1/docs/swagger/"' in html
     for path in PATHS:
         assert f"<code>{path}</code>" in html
     assert 'id="problem-invalid-cursor"' in html
@@ -74,3 +75,15 @@ def test_the_docs_page_explains_authentication_and_lists_every_endpoint(language
 
 def test_the_home_page_links_the_docs_page():
     assert 'href="/api/v1/docs/"' in Client().get("/").content.decode()
+
+
+def test_the_swagger_ui_page_loads_its_files_from_the_portal_only():
+    page = Client().get("/api/v1/docs/swagger/").content.decode()
+    script = Client().get("/api/v1/docs/swagger/?script=")
+
+    assert "<script>" not in page
+    assert "<style>" not in page
+    assert "https://" not in page
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/schema/" in script.content.decode()
