@@ -76,6 +76,8 @@ def optional_moment(params: Mapping[str, Any], name: str) -> datetime.datetime |
     if value is None:
         return None
     reason = _("Een datum (2026-03-01) of datum en tijd (2026-03-01T12:00:00+01:00).")
+    # An unencoded "+" in a query string arrives as a space: "...T12:00:00 01:00" meant +01:00.
+    value = re.sub(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$", r"\1+\2", value)
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?", value):
         raise InvalidParameters({name: reason})
     try:

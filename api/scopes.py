@@ -6,14 +6,14 @@ from typing import Any
 
 from oauth2_provider.scopes import SettingsScopes
 
+from api.models import ClientProfile
+
 READ = "read"
 BSN = "bsn"
 
 
 def bsn_allowed(application: Any) -> bool:
     """Whether staff allow the client (an application or its id) the BSN."""
-    from api.models import ClientProfile  # noqa: PLC0415 (the scopes backend loads with DOT)
-
     return ClientProfile.objects.filter(application=application, bsn_allowed=True).exists()
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from oauth2_provider.views import TokenView as OAuthTokenView
@@ -264,8 +265,6 @@ class SchemaView(SpectacularAPIView):
 @cache
 def _schema_paths() -> list[tuple[str, str, str]]:
     """(method, path, operationId) of every operation in the schema, in the schema's order."""
-    from drf_spectacular.generators import SchemaGenerator  # noqa: PLC0415
-
     document = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
     return [
         (method.upper(), path, operation["operationId"])

@@ -71,6 +71,11 @@ def test_links_filter_by_changed_since_a_date_or_a_moment(api, processor):
         recent.pk,
         ended_lately.pk,
     ]
+    # a "+" not encoded in the query string arrives as a space
+    assert _ids(api.get("/api/v1/links/?changed_since=2025-01-15T13:00:01+01:00")) == [
+        recent.pk,
+        ended_lately.pk,
+    ]
 
 
 def test_a_delivery_has_its_period_status_and_versions(api, delivered):
