@@ -118,7 +118,10 @@ def problem(
         title, meaning = PROBLEM_TYPES[slug]
         title = str(title)
     else:
-        title, meaning = HTTPStatus(status).phrase, ""
+        try:
+            title, meaning = HTTPStatus(status).phrase, ""
+        except ValueError:
+            title, meaning = str(status), ""
     return {
         "type": type_uri(slug),
         "title": title,
