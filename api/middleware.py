@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from api.problems import PROBLEM_JSON, problem, problem_response
 
@@ -26,8 +27,16 @@ class ProblemDetailsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        safe = request.method in ("GET", "HEAD")
+        if path.startswith(API_PREFIX) and not path.endswith("/") and not safe:
+            # Every API address ends in "/". CommonMiddleware would redirect (a body is lost on
+            # the way) or, with DEBUG on, raise for a POST: a plain 404 says it at once.
+            return problem_response(
+                request, 404, detail=_("Adressen van de API eindigen op een /.")
+            )
         response = self.get_response(request)
-        if response.status_code < 400 or not request.path_info.startswith(API_PREFIX):
+        if response.status_code < 400 or not path.startswith(API_PREFIX):
             return response
         content_type = response.get("Content-Type", "")
         if content_type.startswith(PROBLEM_JSON):

@@ -64,6 +64,19 @@ def test_an_unknown_path_under_api_is_a_404_problem(api):
     _assert_problem(Client().get("/api/"), 404)
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_post_to_an_address_without_its_slash_is_a_404_problem(settings, bsn_api, debug):
+    settings.DEBUG = debug
+
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/deliveries/1/employees/search", {}, content_type="application/json"
+    )
+
+    body = _assert_problem(response, 404, "not-found")
+    assert "/" in body["detail"]
+    assert bsn_api.get("/api/v1/links")["Location"] == "/api/v1/links/"
+
+
 def test_a_method_not_allowed_is_a_405_problem_with_allow(api):
     response = api.delete("/api/v1/deliveries/")
 
