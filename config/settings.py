@@ -602,6 +602,97 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- the API for a.s.r.'s systems (issue 14) ---------------------------------------------------
+# A read-only JSON API under /api/v1/ (api/): OAuth2 client credentials (django-oauth-toolkit,
+# applications managed by staff in the admin), scopes, per-client rate limits, RFC 9457 problem
+# details for every error, an OpenAPI 3 schema (drf-spectacular) and a docs page.
+INSTALLED_APPS += [
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
+]
+# Every error under /api/ as application/problem+json, never the portal's HTML error pages
+# (inside LocaleMiddleware: the titles follow Accept-Language).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "api.middleware.ProblemDetailsMiddleware",
+)
+# Requests per minute one client (OAuth application) may make; then 429 with Retry-After.
+API_REQUESTS_PER_MINUTE_PER_CLIENT = env_int(
+    "API_REQUESTS_PER_MINUTE_PER_CLIENT", default=600, minimum=1
+)
+# Seconds an access token of the client credentials grant is valid.
+API_TOKEN_SECONDS = env_int("API_TOKEN_SECONDS", default=3600, minimum=60)
+# Token requests per client address per hour (each checks a hashed secret); then 429.
+API_TOKEN_REQUESTS_PER_IP_PER_HOUR = env_int(
+    "API_TOKEN_REQUESTS_PER_IP_PER_HOUR", default=120, minimum=1
+)
+# The largest page a client may ask for (page_size); a larger one is refused with 400.
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", default=1000, minimum=1)
+API_DEFAULT_PAGE_SIZE = min(100, API_MAX_PAGE_SIZE)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientCredentialsAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "PAGE_SIZE": API_DEFAULT_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS describes nothing: the schema does
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+# DOT's own application model (named so that api.models can refer to it, as DOT advises).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read links, deliveries, employees, employments, wages and leave",
+        "bsn": "Read the BSN of employees and look employees up by BSN",
+    },
+    "DEFAULT_SCOPES": ["read"],
+    # Which scopes an application may get: "bsn" only when staff allowed it (api.models).
+    "SCOPES_BACKEND_CLASS": "api.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    # Client credentials issue no refresh tokens; the rest follows RFC 9700 (the OAuth 2.0
+    # security BCP): tokens stored hashed, never accepted in a query string, no implicit or
+    # password grant, https redirect URIs only, PKCE required.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "a.s.r. Salariskoppeling API",
+    "DESCRIPTION": (
+        "Read-only API for a.s.r.'s systems: links, deliveries and the payroll data of a "
+        "delivery (employees, employments, wages, leave). OAuth2 client credentials; scopes "
+        "`read` and `bsn`. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/oauth/token/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LinkStatusEnum": "employers.models.LinkStatus",
+        "DeliveryStatusEnum": "deliveries.models.DeliveryStatus",
+    },
+}
+
 
 # --- webhooks (issue 14) -----------------------------------------------------------------------
 # Subscribers' URLs must be https and resolve to public addresses only. On (development, the

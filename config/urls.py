@@ -8,6 +8,8 @@ urlpatterns = [
     path("beheer/tweestapsverificatie/", include("staffauth.urls")),
     path("beheer/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The API for a.s.r.'s systems (its errors are problem details: api.middleware).
+    path("api/", include("api.urls")),
     path("", include("onboarding.urls")),
     path("", include("employers.urls")),
     path("", include("deliveries.urls")),

@@ -240,6 +240,7 @@ def _public_pages(walk: Walk, data: Data) -> None:
     page = walk.page
     walk.open("home", "/")
     walk.open("manual", "/handleiding/")
+    walk.open("API documentation", "/api/v1/docs/")
 
     walk.open("registration form", "/aanmelden/")
     page.fill("#id_email", "geen-e-mailadres")
