@@ -11,10 +11,12 @@ In one run, on loopback:
   budget is a deployment's choice, the bench measures the portal, not the budget);
 - a real worker: ``celery -A config worker --concurrency=2``.
 
-For N = 100 and N = 1,000: a confirmed processor on the sandbox user ``ws-groot`` with N active
-links (the first N ws-groot werkgevers, about 20 dienstverbanden each on average, one of 500),
-activated today, so the planner creates exactly one delivery per link: the month that closed
-last. Measured:
+For N = 100 and then N = 1,000: a confirmed processor on the sandbox user ``ws-groot`` gets N
+active links, each with its verified request (werkgevers 1001-1100, then 1-1000: 19,939
+dienstverbanden, four werkgevers of 500; werkgever 7 is paid 4-weekly), activated today, so the
+planner creates one delivery per link: the month that closed last (for werkgever 7 that delivery
+stops when its answer shows 4-weekly pay, and its last closed 4-weekly period is delivered
+instead). Measured:
 
 - ``deliver_s``: wall time from handing the due deliveries to Celery (the sweep, in this
   process) until all N are delivered (polled every 0.2 s), and ``rows_per_s``: the employee,
@@ -40,7 +42,6 @@ Run: ``.venv/bin/python bench/deliver_month.py`` (needs PostgreSQL and Redis on 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import statistics
 import sys
@@ -134,12 +135,30 @@ def rss_mb(pgid: int) -> float:
 
 
 def create_links(processor, employers: list[Any]) -> None:
+    """An active link per employer, each with the verified (linked) request it came from."""
     from django.db import connection
     from django.utils import timezone
 
-    from employers.models import EmployerLink, LinkStatus
+    from employers.models import EmployerLink, EmployerRequest, LinkStatus
 
     now = timezone.now()
+    requests = EmployerRequest.objects.bulk_create(
+        [
+            EmployerRequest(
+                company_name=employer.name,
+                kvk_number=employer.kvk_number,
+                contact_name=f"Contact {employer.number}",
+                contact_email=f"contact{employer.number}@werkgever.example.nl",
+                processor=processor,
+                consent_at=now,
+                verified_at=now,
+                status="linked",
+                created_at=now,
+            )
+            for employer in employers
+        ],
+        batch_size=2_000,
+    )
     EmployerLink.objects.bulk_create(
         [
             EmployerLink(
@@ -147,13 +166,14 @@ def create_links(processor, employers: list[Any]) -> None:
                 loket_employer_id=employer.id,
                 employer_name=employer.name,
                 kvk_number=employer.kvk_number or "",
+                request=request,
                 status=LinkStatus.ACTIVE,
                 registered_by=processor.user,
                 registered_at=now,
                 checked_at=now,
                 activated_at=now,
             )
-            for employer in employers
+            for employer, request in zip(employers, requests, strict=True)
         ],
         batch_size=2_000,
     )
@@ -168,59 +188,68 @@ class Run:
     rows: int
     queries_per_link: float
     peak_rss_mb: float
+    counts: dict[str, int]
 
 
-def delivered_counts(processor) -> dict[str, int]:
-    from django.db.models import Count
+def run_counts(links: list[int]) -> dict[str, int]:
+    from django.db.models import Count, Q
 
     from deliveries.models import Delivery
 
-    return dict(
-        Delivery.objects.filter(processor=processor)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    return Delivery.objects.filter(link_id__in=links).aggregate(
+        delivered=Count("id", filter=Q(status="delivered")),
+        stopped=Count("id", filter=Q(status="stopped")),
+        failed=Count("id", filter=Q(status="failed", will_retry=False)),
+        open=Count("id", filter=Q(status__in=("pending", "retrieving")) | Q(will_retry=True)),
     )
 
 
-def stored_rows(processor) -> int:
+def stored_rows(links: list[int]) -> int:
     from django.db.models import Sum
 
     from deliveries.models import DeliveryVersion
 
-    totals = DeliveryVersion.objects.filter(delivery__processor=processor).aggregate(
+    totals = DeliveryVersion.objects.filter(delivery__link_id__in=links).aggregate(
         e=Sum("employee_count"), d=Sum("employment_count"), w=Sum("wage_count")
     )
     return sum(v or 0 for v in totals.values())
 
 
 def run_month(processor, employers: list[Any], worker, worker_log: Path) -> Run:
-    from deliveries.models import Delivery, DeliveryStatus
-    from deliveries.services import delivery as delivery_service
-    from deliveries.services import planning, sweeps
+    from deliveries import services
+    from deliveries.models import Delivery
+    from employers.models import EmployerLink
 
     size = len(employers)
+    before = set(Delivery.objects.filter(processor=processor).values_list("id", flat=True))
+    known_links = set(EmployerLink.objects.filter(processor=processor).values_list("id", flat=True))
     create_links(processor, employers)
+    links = sorted(
+        set(EmployerLink.objects.filter(processor=processor).values_list("id", flat=True))
+        - known_links
+    )
     with captured_queries() as planned:
-        planning.plan_deliveries()
-    ids = list(
-        Delivery.objects.filter(processor=processor).order_by("id").values_list("id", flat=True)
+        services.deliveries_plan()
+    ids = sorted(
+        set(Delivery.objects.filter(processor=processor).values_list("id", flat=True)) - before
     )
     if len(ids) != size:
         raise RuntimeError(f"{len(ids)} leveringen gepland voor {size} koppelingen")
     sample_queries = []
     for delivery_id in ids[:SAMPLE]:
         with captured_queries() as one:
-            delivery_service.deliver(delivery_id)
+            services.deliver(delivery_id=delivery_id)
         sample_queries.append(len(one))
     start = time.monotonic()
     with captured_queries() as handed:
-        sweeps.hand_out_deliveries()
+        services.deliveries_hand_out()
     peak = 0.0
     while True:
         peak = max(peak, rss_mb(worker.pid))
-        counts = delivered_counts(processor)
-        if counts.get(DeliveryStatus.DELIVERED, 0) >= size:
+        counts = run_counts(links)
+        # Done when nothing of the run waits: every delivery delivered, or stopped because its
+        # werkgever pays in another period type (werkgever 7: its 4-weekly delivery replaces it).
+        if not counts["open"]:
             break
         if time.monotonic() - start > RUN_TIMEOUT:
             raise RuntimeError(
@@ -229,46 +258,60 @@ def run_month(processor, employers: list[Any], worker, worker_log: Path) -> Run:
             )
         time.sleep(0.2)
     seconds = time.monotonic() - start
+    if counts["failed"] or counts["delivered"] < size - counts["stopped"]:
+        raise RuntimeError(f"niet alles geleverd: {counts}")
     per_link = (len(planned) + len(handed)) / size + statistics.median(sample_queries)
-    return Run(size, seconds, stored_rows(processor), per_link, peak)
+    return Run(size, seconds, stored_rows(links), per_link, peak, counts)
 
 
 def api_page_ms(processor) -> tuple[float, int]:
-    """Median ms of 5 warm requests for 500 wage records of the largest delivery; the rows."""
-    import datetime
+    """Median ms of 5 warm requests for 500 wage records of the largest delivery; the rows.
 
+    The client is made as a.s.r.'s staff make one (``manage.py api_client``), its token taken
+    at the token endpoint with client credentials, as a.s.r.'s systems take it."""
+    import io
+
+    from django.core.management import call_command
     from django.test import Client
-    from django.utils import timezone
-    from oauth2_provider.models import AccessToken, Application
 
     from deliveries.models import Delivery
 
     delivery = (
-        Delivery.objects.filter(processor=processor).order_by("-versions__wage_count").first()
+        Delivery.objects.filter(processor=processor, status="delivered")
+        .order_by("-versions__wage_count")
+        .first()
     )
-    application = Application.objects.create(
-        name="bench",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+    out = io.StringIO()
+    call_command("api_client", "bench", stdout=out)
+    credentials = dict(line.split("=", 1) for line in out.getvalue().split())
+    client = Client()
+    answer = client.post(
+        "/api/oauth/token/",
+        {"grant_type": "client_credentials", "scope": "read"},
+        HTTP_AUTHORIZATION=basic_auth(credentials["client_id"], credentials["client_secret"]),
     )
-    token = AccessToken.objects.create(
-        application=application,
-        token=secrets.token_urlsafe(32),
-        scope="read",
-        expires=timezone.now() + datetime.timedelta(hours=1),
-    )
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    if answer.status_code != 200:
+        raise RuntimeError(f"token: HTTP {answer.status_code} {answer.content[:300]!r}")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
     url = f"/api/v1/deliveries/{delivery.pk}/wages/?page_size=500"
     timings = []
     rows = 0
     for _ in range(API_RUNS + 1):
         started = time.perf_counter()
-        answer = client.get(url)
+        answer = client.get(url, **bearer)
         timings.append((time.perf_counter() - started) * 1000)
         if answer.status_code != 200:
             raise RuntimeError(f"API {url}: HTTP {answer.status_code} {answer.content[:300]!r}")
         rows = len(answer.json()["results"])
     return statistics.median(timings[1:]), rows
+
+
+def basic_auth(user: str, password: str) -> str:
+    import base64
+    from urllib.parse import quote
+
+    raw = f"{quote(user, safe='')}:{quote(password, safe='')}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def main() -> None:
@@ -317,12 +360,15 @@ def main() -> None:
                 f"Worker: celery -A config worker --concurrency={WORKER_CONCURRENCY} "
                 f"(DEBUG=off); sandbox {endpoint} (ws-groot) in its own process"
             )
-            encrypted = encrypt_secret(DEMO_PASSWORD)
-            for size in SIZES:
-                processor = make_processor(encrypted_password=encrypted)
-                run = runs[size] = run_month(processor, employers[:size], worker, worker_log)
+            processor = make_processor(encrypted_password=encrypt_secret(DEMO_PASSWORD))
+            # N = 100: werkgevers 1001-1100; N = 1,000: werkgevers 1-1000 (19,939 dienstverbanden:
+            # the sandbox's sizes repeat per 1,000 werkgevers), both for the one processor.
+            for size, chosen in ((100, employers[1000:1100]), (1_000, employers[:1000])):
+                run = runs[size] = run_month(processor, chosen, worker, worker_log)
                 print(
-                    f"N={size:>5}: {size} leveringen in {run.deliver_s:6.2f} s "
+                    f"N={size:>5}: {run.counts['delivered']} geleverd, {run.counts['stopped']} "
+                    "gestopt (andere verloningsperiode, opnieuw als 4-wekelijks geleverd); "
+                    f"{size} koppelingen in {run.deliver_s:6.2f} s "
                     f"({size / run.deliver_s:.0f}/s), {run.rows} rijen "
                     f"({run.rows / run.deliver_s:.0f}/s), {run.queries_per_link:.2f} queries "
                     f"per koppeling, worker piek {run.peak_rss_mb:.0f} MB"

@@ -39,6 +39,7 @@ from locket_client.answers import (
     NAMESPACE,
     WAGE,
     RecordType,
+    collector_paused,
     fault_error,
     operation_response,
 )
@@ -286,7 +287,8 @@ class LoketClient:
             response = self._transport.post_xml(
                 self.endpoint, envelope, self._http_headers[operation]
             )
-            return records.read(operation_response(response, operation), operation)
+            with collector_paused():
+                return records.read(operation_response(response, operation), operation)
 
     @contextmanager
     def _errors(self, operation: str) -> Iterator[None]:
