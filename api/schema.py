@@ -61,7 +61,6 @@ class DeliveryOut(serializers.Serializer):
 class VersionOut(serializers.Serializer):
     number = serializers.IntegerField()
     retrieved_at = serializers.DateTimeField()
-    content_hash = serializers.CharField()
     employees = serializers.IntegerField()
     employments = serializers.IntegerField()
     wages = serializers.IntegerField()

@@ -198,7 +198,6 @@ def delivery_detail(delivery_id: int) -> dict[str, Any] | None:
         {
             "number": version["number"],
             "retrieved_at": _iso(version["retrieved_at"]),
-            "content_hash": version["content_hash"],
             "employees": version["employee_count"],
             "employments": version["employment_count"],
             "wages": version["wage_count"],
@@ -209,7 +208,6 @@ def delivery_detail(delivery_id: int) -> dict[str, Any] | None:
         .values(
             "number",
             "retrieved_at",
-            "content_hash",
             "employee_count",
             "employment_count",
             "wage_count",

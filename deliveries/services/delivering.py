@@ -30,14 +30,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -60,7 +62,7 @@ from deliveries.services.planning import CLAIMABLE, deliveries_plan
 from deliveries.signals import delivery_completed, delivery_failed
 from employers.models import EmployerLink, LinkStatus
 from locket_client.client import LoketClient, get_client
-from locket_client.errors import LoketError, NietGeautoriseerd
+from locket_client.errors import LoketError, NietGeautoriseerd, UnexpectedAnswer
 from locket_client.types import Credentials, Employee, Employment, Leave, Wage
 from onboarding.crypto import CredentialKeyError, decrypt_secret
 from onboarding.models import CONFIRMED_STATES, PayrollProcessor
@@ -71,7 +73,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 2000
+_BSN = re.compile(r"[0-9]{9}")
 """Rows per INSERT of the records (a 500-employee employer fits in one or two)."""
+
+
+UNSTORABLE = (DataError, IntegrityError, ValueError, TypeError, ArithmeticError, UnicodeError)
+"""What storing an answer raises when one of its values does not fit the records."""
 
 
 class Outcome(enum.StrEnum):
@@ -104,15 +111,18 @@ class Answer:
         (found,) = self.other_period_types
         return found if found in periods.PERIOD_TYPES else None
 
-    @sensitive_variables("rows")
+    @sensitive_variables("rows", "canonical")
     def content_hash(self) -> str:
-        """SHA-256 of the answer in a canonical form (sorted, fixed field order)."""
+        """HMAC-SHA256 of the answer in a canonical form (sorted, fixed field order), keyed
+        like the BSN's hash, with the BSN in it only as that keyed hash: everything else in the
+        answer is readable through the API, so an unkeyed hash over it would let a client try
+        every BSN until the hash matched."""
         rows = {
             "employees": sorted(
                 [
                     e.id,
                     e.number,
-                    e.bsn or "",
+                    bsn_hash(e.bsn) if e.bsn else "",
                     e.initials or "",
                     e.prefix or "",
                     e.last_name,
@@ -159,7 +169,8 @@ class Answer:
             ),
         }
         canonical = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        key = hmac.new(settings.BSN_HASH_KEY.encode("utf-8"), b"delivery-content", hashlib.sha256)
+        return hmac.new(key.digest(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _iso(value: dt.date | None) -> str:
@@ -226,7 +237,9 @@ def retrieve(
     client: LoketClient, credentials: Credentials, employer_id: str, period: periods.Period
 ) -> Answer:
     """Loket.nl's answer for ``period``: raises the client's :class:`LoketError`."""
-    employees = client.employees(credentials, employer_id=employer_id, reference_date=period.end)
+    # Every werknemer (no Peildatum): someone who left during the period is no longer employed
+    # on its last day, yet is paid in it and must come with name and BSN.
+    employees = client.employees(credentials, employer_id=employer_id)
     employments = client.employments(credentials, employer_id=employer_id)
     answered = client.wages(
         credentials, employer_id=employer_id, year=period.year, period=period.number
@@ -240,12 +253,21 @@ def retrieve(
         except NietGeautoriseerd:
             # Leave is not among the functions a processor must grant (VERLOF is optional).
             leave = []
-    # Only what a.s.r. uses: the employments of the employees of the period, and any employment
-    # paid in it (someone who left during the period); leave of those employments.
-    employee_ids = {e.id for e in employees}
+    # Only what a.s.r. uses: the employments that ran in the period or were paid in it, their
+    # employees, and the leave of those employments.
     paid = {w.employment_id for w in wages}
-    employments = [e for e in employments if e.employee_id in employee_ids or e.id in paid]
+    employments = [
+        e
+        for e in employments
+        if e.id in paid
+        or (e.start_date <= period.end and (e.end_date is None or e.end_date >= period.start))
+    ]
     kept = {e.id for e in employments}
+    employee_ids = {e.employee_id for e in employments}
+    employees = [e for e in employees if e.id in employee_ids]
+    if any(e.bsn is not None and _BSN.fullmatch(e.bsn) is None for e in employees):
+        # Not nine digits: stored, it would be a wrong BSN; its text is never quoted.
+        raise UnexpectedAnswer("GeefWerknemers: a Bsn that is not nine digits")
     leave = [v for v in leave if v.employment_id in kept]
     # One row per key of the records' unique constraints: an answer that repeats one must not
     # make the delivery fail on every try.
@@ -389,7 +411,12 @@ def _store(delivery: Delivery, answer: Answer, now: dt.datetime) -> Outcome:
     content_hash = answer.content_hash()
     with transaction.atomic():
         link, locked = _lock(delivery.pk)
-        if locked.status == DeliveryStatus.STOPPED or locked.data_deleted_at is not None:
+        if locked.status == DeliveryStatus.STOPPED:
+            return Outcome.STOPPED
+        if locked.data_deleted_at is not None:
+            # Retention went past this period while it was read: nothing is stored, and it
+            # leaves the outbox for good.
+            _stop(locked, failures.DATA_DELETED, now)
             return Outcome.STOPPED
         reason = _stop_reason(link, link.processor)
         if reason is not None:
@@ -497,6 +524,11 @@ def _fail(delivery: Delivery, code: str, *, retryable: bool, now: dt.datetime) -
         locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
         if locked.status == DeliveryStatus.STOPPED:
             return Outcome.STOPPED
+        if locked.claimed_until != delivery.claimed_until:
+            return Outcome.NOT_CLAIMED  # our lease ran out: another worker has it now
+        if locked.data_deleted_at is not None:
+            _stop(locked, failures.DATA_DELETED, now)
+            return Outcome.STOPPED
         if not locked.current_version:
             locked.status = DeliveryStatus.FAILED
         locked.failure_code = code
@@ -531,7 +563,9 @@ def _defer(delivery: Delivery, before: str, seconds: int, now: dt.datetime) -> O
     status = before
     if status == DeliveryStatus.RETRIEVING:  # its worker was killed; it never got that far
         status = DeliveryStatus.DELIVERED if delivery.current_version else DeliveryStatus.PENDING
-    Delivery.objects.filter(pk=delivery.pk, claimed_until=delivery.claimed_until).update(
+    Delivery.objects.filter(
+        pk=delivery.pk, claimed_until=delivery.claimed_until, data_deleted_at__isnull=True
+    ).update(
         status=status,
         claimed_until=None,
         due_at=now + dt.timedelta(seconds=seconds),
@@ -584,4 +618,13 @@ def deliver(*, delivery_id: int, client: LoketClient | None = None) -> Outcome:
     found = answer.discovered_period_type
     if found is not None:
         return _switch_period_type(delivery, found, now)
-    return _store(delivery, answer, now)
+    unusable = None
+    try:
+        return _store(delivery, answer, now)
+    except UNSTORABLE as error:
+        # A value the database refuses (out of range, not text): the same answer would fail
+        # again. Only the type is logged, and the error is not re-raised (nor chained): its
+        # message can hold the refused row, names and all.
+        unusable = type(error).__name__
+    logger.warning("delivery %s: Loket.nl's answer cannot be stored (%s)", delivery.pk, unusable)
+    return _fail(delivery, UnexpectedAnswer.code, retryable=False, now=timezone.now())

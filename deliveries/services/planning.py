@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber, Upper
 from django.utils import timezone
 
@@ -369,9 +369,16 @@ def period_rerun(
     missing = list(
         links.filter(Q(feed__period_type=period.period_type) | Q(feed__isnull=True))
         .exclude(
-            deliveries__period_type=period.period_type,
-            deliveries__year=period.year,
-            deliveries__period=period.number,
+            # One delivery with all three (an exclude() over the relation would test each on
+            # any delivery of the link).
+            Exists(
+                Delivery.objects.filter(
+                    link=OuterRef("pk"),
+                    period_type=period.period_type,
+                    year=period.year,
+                    period=period.number,
+                )
+            )
         )
         .values_list("pk", flat=True)
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from deliveries.models import (
     Delivery,
+    DeliveryStatus,
     DeliveryVersion,
     EmployeeRecord,
     EmploymentRecord,
@@ -26,6 +27,7 @@ from deliveries.models import (
     RetentionRun,
     WageRecord,
 )
+from deliveries.services.failures import DATA_DELETED, reason_for
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +82,18 @@ def old_wage_data_delete(*, today: dt.date | None = None) -> RetentionRun | None
             ):
                 deleted, _ = model.objects.filter(version__delivery_id__in=ids).delete()
                 counts[key] += deleted
-            # Out of the outbox too: nothing is fetched for a period past retention.
+            # Out of the outbox too: nothing is fetched for a period past retention, and one
+            # never delivered is stopped for good.
             counts["deliveries"] += Delivery.objects.filter(pk__in=ids).update(
                 data_deleted_at=now, due_at=None, will_retry=False, updated_at=now
+            )
+            Delivery.objects.filter(pk__in=ids, current_version=0).exclude(
+                status=DeliveryStatus.STOPPED
+            ).update(
+                status=DeliveryStatus.STOPPED,
+                claimed_until=None,
+                failure_code=DATA_DELETED,
+                failure_reason=reason_for(DATA_DELETED),
             )
     if not counts["deliveries"]:
         return None

@@ -53,11 +53,13 @@ def _planned(link) -> Delivery:
 
 
 def _expected(employer_id: str, period: periods.Period):
-    """What the sandbox holds for the period: werknemers employed on its last day, their
-    dienstverbanden, the period's pay."""
+    """What the sandbox holds for the period: the dienstverbanden that ran in it, their
+    werknemers, the period's pay."""
     data = sandbox_set()
     employments = [
-        d for d in data.dienstverbanden_by_werkgever[employer_id] if d.active_on(period.end)
+        d
+        for d in data.dienstverbanden_by_werkgever[employer_id]
+        if d.begindatum <= period.end and (d.einddatum is None or d.einddatum >= period.start)
     ]
     employee_ids = {d.werknemer_id for d in employments}
     employees = [
@@ -603,3 +605,146 @@ def test_an_answer_that_repeats_a_record_stores_it_once(e1_link):
     assert deliver(delivery_id=delivery.pk, client=client) == Outcome.DELIVERED
     version = delivery.versions.get()
     assert (version.employee_count, version.employment_count, version.wage_count) == (3, 3, 3)
+
+
+# --- answers that cannot be stored, leavers, keyed hash (review findings) --------------------
+
+
+class _OneClient(_BigEmployerClient):
+    """One werknemer, whose record ``change`` may spoil."""
+
+    def __init__(self, period: periods.Period, **change) -> None:
+        super().__init__(1, period)
+        self.change = change
+
+    def employees(self, *args, **kwargs):
+        import dataclasses
+
+        (employee,) = super().employees(*args, **kwargs)
+        fields = {k: v for k, v in self.change.items() if k in ("bsn", "number")}
+        return [dataclasses.replace(employee, **fields)]
+
+    def wages(self, *args, **kwargs):
+        import dataclasses
+
+        (wage,) = super().wages(*args, **kwargs)
+        if "gross" in self.change:
+            wage = dataclasses.replace(wage, gross=self.change["gross"])
+        return [wage]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"gross": __import__("decimal").Decimal("100000000000.00")},  # beyond 12 digits
+        {"number": -5},  # a werknemernummer the record cannot hold
+        {"bsn": "12345678\u00e9"},  # not nine digits (and not ASCII)
+    ],
+    ids=["huge-wage", "negative-number", "bad-bsn"],
+)
+def test_an_answer_that_cannot_be_stored_fails_for_good_and_logs_no_row(
+    e1_link, change, everything_at_debug
+):
+    delivery = make_delivery(e1_link, last_closed_month())
+    client = _OneClient(last_closed_month(), **change)
+
+    outcome = deliver(delivery_id=delivery.pk, client=client)
+
+    delivery.refresh_from_db()
+    assert outcome == Outcome.FAILED
+    assert delivery.status == DeliveryStatus.FAILED
+    assert (delivery.failure_code, delivery.will_retry) == ("ONVERWACHT_ANTWOORD", False)
+    assert delivery.due_at is None  # out of the outbox: not read again every lease
+    assert delivery.claimed_until is None
+    assert not DeliveryVersion.objects.filter(delivery=delivery).exists()
+    logged = everything_at_debug.text
+    for value in ("Werknemer 0", "1980-01-01", "12345678", "100000000000"):
+        assert value not in logged
+
+
+def test_a_werknemer_who_left_during_the_period_comes_with_the_pay(e1_link):
+    """Paid in the period, gone on its last day: the wage, the employment and the employee."""
+    period = last_closed_month()
+
+    class Leaver(_BigEmployerClient):
+        def employees(self, credentials, *, employer_id, reference_date=None):
+            assert reference_date is None  # every werknemer, not those of the last day
+            return super().employees(credentials, employer_id=employer_id)
+
+        def employments(self, *args, **kwargs):
+            import dataclasses
+
+            first, *rest = super().employments(*args, **kwargs)
+            left = dataclasses.replace(first, end_date=period.start + dt.timedelta(days=9))
+            gone = dataclasses.replace(rest[0], end_date=period.start - dt.timedelta(days=40))
+            return [left, gone, *rest[1:]]
+
+        def wages(self, *args, **kwargs):
+            return [w for w in super().wages(*args, **kwargs) if not w.employment_id.endswith("1")]
+
+    delivery = make_delivery(e1_link, period)
+    assert deliver(delivery_id=delivery.pk, client=Leaver(3, period)) == Outcome.DELIVERED
+    version = delivery.versions.get()
+    employees = {str(e.loket_id) for e in EmployeeRecord.objects.filter(version=version)}
+    # Werknemer 0 left during the period and was paid: kept. Werknemer 1 left long before and
+    # was not paid: not kept. Werknemer 2 works on.
+    assert employees == {
+        "00000000-0000-4000-0001-000000000000",
+        "00000000-0000-4000-0001-000000000002",
+    }
+    for wage in WageRecord.objects.filter(version=version):
+        employment = EmploymentRecord.objects.get(
+            version=version, loket_id=wage.employment_loket_id
+        )
+        assert str(employment.employee_loket_id) in employees
+
+
+def test_the_answer_hash_is_keyed_so_the_api_data_cannot_reveal_a_bsn(e1_link, settings):
+    from deliveries.services.delivering import Answer
+
+    period = last_closed_month()
+    client = _OneClient(period)
+    answer = Answer(
+        client.employees(None, employer_id=E1),
+        client.employments(None, employer_id=E1),
+        client.wages(None, employer_id=E1, year=period.year, period=period.number),
+        [],
+    )
+    first = answer.content_hash()
+    import hashlib
+
+    assert first != hashlib.sha256(b"").hexdigest()
+    settings.BSN_HASH_KEY = "another-key-of-at-least-thirty-two-characters!"
+    assert answer.content_hash() != first  # without the key, no one can recompute it
+
+
+def test_a_failure_after_the_lease_ran_out_leaves_the_new_holder_alone(e1_link):
+    from deliveries.services.delivering import _fail
+
+    delivery = make_delivery(e1_link, last_closed_month())
+    claimed, _ = claim(delivery.pk)
+    later = timezone.now() + dt.timedelta(hours=1)
+    taken_over, _ = claim(delivery.pk, now=later)  # the first worker's lease ran out
+
+    assert _fail(claimed, "STORING", retryable=True, now=timezone.now()) == Outcome.NOT_CLAIMED
+    delivery.refresh_from_db()
+    assert delivery.claimed_until == taken_over.claimed_until
+    assert delivery.failure_code == ""
+
+
+def test_retention_during_a_retrieval_takes_the_delivery_out_of_the_outbox(e1_link):
+    delivery = make_delivery(e1_link, last_closed_month())
+
+    class Meanwhile(_BigEmployerClient):
+        def wages(self, *args, **kwargs):
+            Delivery.objects.filter(pk=delivery.pk).update(data_deleted_at=timezone.now())
+            return super().wages(*args, **kwargs)
+
+    assert deliver(delivery_id=delivery.pk, client=Meanwhile(2, last_closed_month())) == (
+        Outcome.STOPPED
+    )
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.STOPPED
+    assert delivery.failure_code == "GEGEVENS_VERWIJDERD"
+    assert (delivery.due_at, delivery.claimed_until) == (None, None)
+    assert not delivery.versions.exists()

@@ -371,3 +371,37 @@ def test_the_command_plans_and_hands_out(e1_link):
     call_command("plan_deliveries", stdout=out)
     assert "1 nieuw" in out.getvalue()
     assert Delivery.objects.get(link=e1_link).status == DeliveryStatus.DELIVERED
+
+
+def test_retention_stops_an_old_delivery_that_was_never_delivered(processor, settings):
+    settings.DELIVERY_RETENTION_MONTHS = 24
+    (link,) = make_links(processor, E1, activated_at=_months_back(40))
+    today = timezone.localdate()
+    failed = make_delivery(
+        link,
+        periods.Period(today.year - 3, 6, "maand"),
+        status=DeliveryStatus.FAILED,
+        will_retry=True,
+    )
+
+    assert old_wage_data_delete() is not None
+
+    failed.refresh_from_db()
+    assert (failed.status, failed.failure_code) == (DeliveryStatus.STOPPED, "GEGEVENS_VERWIJDERD")
+    assert (failed.due_at, failed.will_retry) == (None, False)
+
+
+def test_rerunning_a_period_makes_it_for_a_link_with_other_periods_of_that_year(processor):
+    """The link has deliveries with that year and with that period number, but not that one."""
+    from deliveries.services import period_rerun
+
+    (link,) = make_links(processor, E1, activated_at=_months_back(14))
+    target = periods.Period(last_closed_month().year - 1, 3, "maand")
+    make_delivery(link, periods.Period(target.year, 5, "maand"))  # same year, another period
+    make_delivery(link, periods.Period(target.year + 1, 3, "maand"))  # same number, next year
+    deliveries_plan()
+
+    result = period_rerun(processor=processor, period=target)
+
+    assert result.created == 1
+    assert Delivery.objects.filter(link=link, year=target.year, period=3).count() == 1
