@@ -135,6 +135,18 @@ WagesPage = records_page("WagesPage", WageOut)
 LeavePage = records_page("LeavePage", LeaveOut)
 
 
+class PeriodWageOut(WageOut):
+    delivery = serializers.IntegerField(help_text="The delivery the record belongs to.")
+    link = serializers.IntegerField(help_text="The link of that delivery.")
+    version = serializers.IntegerField(help_text="The delivery's current version.")
+
+
+class PeriodWagesPage(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PeriodWageOut(many=True)
+
+
 class BsnSearchIn(serializers.Serializer):
     bsn = serializers.RegexField(r"^[0-9]{8,9}$", help_text="The BSN (8 or 9 digits).")
     version = serializers.IntegerField(required=False, min_value=1)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from api.problems import Gone
@@ -342,6 +342,48 @@ def wage_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
             "hours_paid": _amount(row.hours_paid),
         }
         for row in rows
+    ]
+
+
+def period_wages(period: Any, *, link: int | None = None) -> QuerySet:
+    """The wage records of every delivery of ``period`` that is delivered and still holds its
+    data, from each delivery's current version only (a correction replaces, never adds)."""
+    rows = WageRecord.objects.filter(
+        version__delivery__year=period.year,
+        version__delivery__period=period.number,
+        version__delivery__period_type=period.period_type,
+        version__delivery__data_deleted_at__isnull=True,
+        version__number=F("version__delivery__current_version"),
+    )
+    if link is not None:
+        rows = rows.filter(version__delivery__link_id=link)
+    return rows.order_by().values_list(
+        "id",
+        "version__delivery_id",
+        "version__delivery__link_id",
+        "version__number",
+        "employment_loket_id",
+        "year",
+        "period",
+        "period_type",
+        "gross",
+        "sv_wage",
+        "tax_wage",
+        "holiday_allowance",
+        "hours_paid",
+        named=True,
+    )
+
+
+def period_wage_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "delivery": row.version__delivery_id,
+            "link": row.version__delivery__link_id,
+            "version": row.version__number,
+            **wage,
+        }
+        for row, wage in zip(rows, wage_rows(rows), strict=True)
     ]
 
 

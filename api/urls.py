@@ -21,6 +21,7 @@ v1 = [
     path("deliveries/<str:pk>/employments/", views.EmploymentList.as_view(), name="employments"),
     path("deliveries/<str:pk>/wages/", views.WageList.as_view(), name="wages"),
     path("deliveries/<str:pk>/leave/", views.LeaveList.as_view(), name="leave"),
+    path("wages/", views.PeriodWageList.as_view(), name="period_wages"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
     path("docs/swagger/", views.SwaggerView.as_view(), name="swagger"),

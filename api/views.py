@@ -231,6 +231,36 @@ class WageList(RecordsView):
         return self.page(request, pk, selectors.wages, selectors.wage_rows)
 
 
+class PeriodWageList(ApiView):
+    """All wage records of one period across the links, each from its delivery's current
+    version: one walk over pages instead of one per delivery."""
+
+    @extend_schema(
+        summary="Wage records of a period, across deliveries",
+        parameters=[
+            schema.OpenApiParameter(
+                "period",
+                str,
+                required=True,
+                description="2026-03 (month), 2026-4w05 (4 weeks), 2026-w07 (week)",
+            ),
+            schema.OpenApiParameter("link", int, description="The id of a link."),
+            schema.PAGE_SIZE,
+            schema.CURSOR,
+        ],
+        responses={200: schema.PeriodWagesPage, **schema.PROBLEMS},
+    )
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        period = params.optional_period(query, "period")
+        if period is None:
+            raise params.InvalidParameters(
+                {"period": _("Verplicht: een periode als 2026-03, 2026-4w05 of 2026-w07.")}
+            )
+        rows = selectors.period_wages(period, link=params.optional_id(query, "link"))
+        return self.paginated(rows, selectors.period_wage_rows)
+
+
 class LeaveList(RecordsView):
     @extend_schema(
         summary="Leave balances of a delivery (yearly)",

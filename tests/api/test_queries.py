@@ -67,3 +67,15 @@ def test_a_page_of_500_wages_within_the_query_budget(api, big, django_assert_max
         response = api.get(f"/api/v1/deliveries/{big.pk}/wages/?page_size=500")
 
     assert len(response.json()["results"]) == 500
+
+
+def test_a_page_of_a_periods_wages_costs_the_same_queries_for_5_rows_as_for_500(api, big):
+    url = "/api/v1/wages/?period=2026-03"
+    _queries(api, f"{url}&page_size=1")
+
+    small = _queries(api, f"{url}&page_size=5")
+    large = _queries(api, f"{url}&page_size=500")
+    last = _queries(api, api.get(f"{url}&page_size=500").json()["next"])
+
+    assert small == large == last
+    assert large <= MOST_PER_PAGE

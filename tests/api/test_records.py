@@ -121,3 +121,45 @@ def test_a_delivery_without_data_yet_is_a_404_and_deleted_data_a_410(api, proces
     assert gone.status_code == 410
     assert gone["Content-Type"] == "application/problem+json"
     assert gone.json()["type"].endswith("#problem-gone")
+
+
+# --- the wage records of a period across deliveries ------------------------------------------
+
+
+def test_the_wages_of_a_period_come_from_every_current_version_of_that_period(api, processor):
+    march, april = Period(2026, 3, "maand"), Period(2026, 4, "maand")
+    first = make_delivery(make_link(processor, 1), march)
+    add_version(first, employees=3)
+    add_version(first, employees=2, gross="100.00")  # a correction: version 2 replaces 1
+    second = make_delivery(make_link(processor, 2), march)
+    add_version(second, employees=4)
+    add_version(make_delivery(make_link(processor, 3), april), employees=5)  # another period
+
+    rows = []
+    url = "/api/v1/wages/?period=2026-03&page_size=3"
+    while url:
+        page = api.get(url).json()
+        rows += page["results"]
+        url = page["next"]
+
+    assert len(rows) == 2 + 4
+    assert {(r["delivery"], r["version"]) for r in rows} == {(first.pk, 2), (second.pk, 1)}
+    assert {r["gross"] for r in rows if r["delivery"] == first.pk} == {"100.00", "101.00"}
+    assert all(r["link"] == second.link_id for r in rows if r["delivery"] == second.pk)
+    only = api.get("/api/v1/wages/", {"period": "2026-03", "link": second.link_id}).json()
+    assert {r["delivery"] for r in only["results"]} == {second.pk}
+
+
+@pytest.mark.parametrize("query", [{}, {"period": "2026-13"}, {"period": "2026-03", "link": "x"}])
+def test_the_wages_of_a_period_need_a_valid_period(api, query):
+    answer = api.get("/api/v1/wages/", query)
+    assert answer.status_code == 400
+    assert answer["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_wages_of_a_period_leave_out_data_deleted_by_retention(api, processor):
+    delivery = make_delivery(make_link(processor, 1), Period(2026, 3, "maand"))
+    add_version(delivery, employees=2)
+    assert len(api.get("/api/v1/wages/?period=2026-03").json()["results"]) == 2
+    Delivery.objects.filter(pk=delivery.pk).update(data_deleted_at=timezone.now())
+    assert api.get("/api/v1/wages/?period=2026-03").json()["results"] == []

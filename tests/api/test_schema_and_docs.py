@@ -20,6 +20,7 @@ PATHS = {
     "/api/v1/deliveries/{id}/employments/",
     "/api/v1/deliveries/{id}/wages/",
     "/api/v1/deliveries/{id}/leave/",
+    "/api/v1/wages/",
 }
 
 
