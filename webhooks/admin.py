@@ -106,6 +106,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             "url": data["url"],
             "events": data["events"],
             "active": data["active"],
+            # Checked by the form's clean_url a moment ago: a second DNS look-up could answer
+            # otherwise and fail the save after the form was accepted (a server error).
+            "url_checked": True,
         }
         if change:
             services.subscription_update(subscription=obj, **fields)

@@ -67,10 +67,20 @@ def events_validate(events: list[str]) -> None:
 
 @sensitive_variables("secret")
 def subscription_create(
-    *, description: str, url: str, events: list[str], active: bool = True
+    *,
+    description: str,
+    url: str,
+    events: list[str],
+    active: bool = True,
+    url_checked: bool = False,
 ) -> tuple[WebhookSubscription, str]:
-    """A new subscription and its secret in plain text (shown once; stored encrypted)."""
-    url_validate(url)
+    """A new subscription and its secret in plain text (shown once; stored encrypted).
+
+    ``url_checked``: the caller ran :func:`url_validate` on ``url`` just now (the admin's form
+    does): it is not resolved a second time, whose answer could differ from the first and fail
+    after the form was accepted. Every POST checks the address again anyway."""
+    if not url_checked:
+        url_validate(url)
     events_validate(events)
     secret = secret_generate()
     subscription = WebhookSubscription(
@@ -92,8 +102,11 @@ def subscription_update(
     url: str,
     events: list[str],
     active: bool,
+    url_checked: bool = False,
 ) -> WebhookSubscription:
-    url_validate(url)
+    """``url_checked`` as for :func:`subscription_create`."""
+    if not url_checked:
+        url_validate(url)
     events_validate(events)
     subscription.description = description
     subscription.url = url

@@ -74,6 +74,50 @@ def test_a_url_that_may_not_receive_is_refused_with_a_clear_message(
     assert not WebhookSubscription.objects.exists()
 
 
+@pytest.fixture
+def flipping_dns(monkeypatch):
+    """``ontvanger.flip.test`` resolves to a public address once, then no more (a DNS answer
+    changing between two look-ups). The names asked for are listed."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def fake(host, *args, **kwargs):
+        if host != "ontvanger.flip.test":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        if len(asked) > 1:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return asked
+
+
+def test_a_new_subscription_is_checked_once_not_again_when_saved(admin_client, flipping_dns):
+    response = admin_client.post(ADD, _form("https://ontvanger.flip.test/hook"))
+
+    assert response.status_code == 200
+    assert len(SECRET.findall(response.content.decode())) == 1
+    assert WebhookSubscription.objects.get().url == "https://ontvanger.flip.test/hook"
+    assert flipping_dns == ["ontvanger.flip.test"]
+
+
+def test_a_changed_subscription_is_checked_once_not_again_when_saved(
+    admin_client, receiver, flipping_dns
+):
+    subscription = subscribe(receiver)
+    change = reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk])
+
+    response = admin_client.post(change, _form("https://ontvanger.flip.test/hook"))
+
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.url == "https://ontvanger.flip.test/hook"
+    assert flipping_dns == ["ontvanger.flip.test"]
+
+
 def test_a_subscription_needs_at_least_one_event(admin_client, receiver):
     response = admin_client.post(ADD, _form(receiver.url, events=[]))
 
