@@ -215,3 +215,45 @@ def test_staff_without_change_permission_cannot_send_again(client, receiver):
     assert client.post(url).status_code == 403
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
+
+
+def test_send_again_skips_messages_of_a_switched_off_subscription_and_says_so(
+    admin_client, receiver, other_receiver, django_capture_on_commit_callbacks
+):
+    on = message_for(subscribe(receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    off = message_for(subscribe(other_receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    WebhookSubscription.objects.filter(pk=off.subscription_id).update(active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            MESSAGES, {"action": "resend", "_selected_action": [on.pk, off.pk]}, follow=True
+        )
+
+    text = response.content.decode()
+    assert "1 bericht wordt opnieuw verstuurd." in text
+    assert (
+        "1 bericht van een uitgeschakeld abonnement is niet opnieuw verstuurd: "
+        "zet het abonnement eerst aan." in text
+    )
+    assert [r.headers["webhook-id"] for r in receiver.received] == [on.msg_id]
+    assert other_receiver.connections == 0
+    off.refresh_from_db()
+    assert (off.status, off.next_attempt_at) == (MessageStatus.FAILED, None)
+
+
+def test_send_again_on_a_message_of_a_switched_off_subscription_says_it_is_not_sent(
+    admin_client, receiver, django_capture_on_commit_callbacks
+):
+    message = message_for(subscribe(receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    WebhookSubscription.objects.filter(pk=message.subscription_id).update(active=False)
+
+    url = reverse("admin:webhooks_webhookmessage_resend", args=[message.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, follow=True)
+
+    text = response.content.decode()
+    assert "Het bericht is niet opnieuw verstuurd: het abonnement is uitgeschakeld." in text
+    assert "wordt opnieuw verstuurd" not in text
+    assert receiver.connections == 0
+    message.refresh_from_db()
+    assert (message.status, message.next_attempt_at) == (MessageStatus.FAILED, None)
