@@ -698,7 +698,8 @@ SPECTACULAR_SETTINGS = {
 # Subscribers' URLs must be https and resolve to public addresses only. On (development, the
 # tests' local receiver) it also allows http and private, loopback and link-local targets.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
-# Seconds to connect, and to wait for each read of the answer, per attempt.
+# Seconds to connect, and to wait for each read of the answer, per attempt; a whole attempt is
+# cut off after twice this, however slowly the receiver answers.
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0, minimum_exclusive=0)
 # A message is retried with exponential backoff (1, 2, 4, ... minutes, at most
 # WEBHOOK_RETRY_MAX_DELAY_SECONDS apart) until this many hours after its first attempt.

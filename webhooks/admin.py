@@ -106,6 +106,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             "url": data["url"],
             "events": data["events"],
             "active": data["active"],
+            # Checked by the form's clean_url a moment ago: a second DNS look-up could answer
+            # otherwise and fail the save after the form was accepted (a server error).
+            "url_checked": True,
         }
         if change:
             services.subscription_update(subscription=obj, **fields)
@@ -193,17 +196,31 @@ class WebhookMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Opnieuw versturen"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[WebhookMessage]) -> None:
-        count = services.messages_resend(message_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d bericht wordt opnieuw verstuurd.",
-                "%(count)d berichten worden opnieuw verstuurd.",
-                count,
+        resent = services.messages_resend(message_ids=list(queryset.values_list("pk", flat=True)))
+        if resent.sent or not resent.inactive:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d bericht wordt opnieuw verstuurd.",
+                    "%(count)d berichten worden opnieuw verstuurd.",
+                    resent.sent,
+                )
+                % {"count": resent.sent},
+                messages.SUCCESS,
             )
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        if resent.inactive:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d bericht van een uitgeschakeld abonnement is niet opnieuw "
+                    "verstuurd: zet het abonnement eerst aan.",
+                    "%(count)d berichten van uitgeschakelde abonnementen zijn niet opnieuw "
+                    "verstuurd: zet die abonnementen eerst aan.",
+                    resent.inactive,
+                )
+                % {"count": resent.inactive},
+                messages.WARNING,
+            )
 
     def get_urls(self) -> list[URLPattern]:
         resend = path(
@@ -221,10 +238,20 @@ class WebhookMessageAdmin(admin.ModelAdmin):
             raise Http404
         if not self.has_change_permission(request, message):
             raise PermissionDenied
-        services.messages_resend(message_ids=[message.pk])
-        self.message_user(
-            request, gettext("Het bericht wordt opnieuw verstuurd."), messages.SUCCESS
-        )
+        resent = services.messages_resend(message_ids=[message.pk])
+        if resent.inactive:
+            self.message_user(
+                request,
+                gettext(
+                    "Het bericht is niet opnieuw verstuurd: het abonnement is uitgeschakeld. "
+                    "Zet het abonnement eerst aan."
+                ),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request, gettext("Het bericht wordt opnieuw verstuurd."), messages.SUCCESS
+            )
         return HttpResponseRedirect(
             reverse("admin:webhooks_webhookmessage_change", args=[message.pk])
         )

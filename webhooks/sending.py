@@ -3,10 +3,12 @@
 A message is due while pending and ``next_attempt_at`` has passed. The task claims it with a
 compare-and-set lease (``claimed_until``), so two copies never post at once and a killed worker's
 message is taken over when its lease ends (the receiver may then see the same ``webhook-id``
-twice: that is what the id is for). Every attempt is recorded. A 2xx answer delivers; anything
-else (an error status, a redirect, which is never followed, a timeout, a refused address) is
-tried again after 1, 2, 4, ... minutes (at most ``WEBHOOK_RETRY_MAX_DELAY_SECONDS`` apart) until
-``WEBHOOK_RETRY_HOURS`` after the first attempt, when the message is given up.
+twice: that is what the id is for). An attempt is cut off at its deadline (twice
+``WEBHOOK_TIMEOUT_SECONDS``, however slowly the receiver answers), well within the lease, so a
+live worker's message is never taken over. Every attempt is recorded. A 2xx answer delivers;
+anything else (an error status, a redirect, which is never followed, a timeout, a refused
+address) is tried again after 1, 2, 4, ... minutes (at most ``WEBHOOK_RETRY_MAX_DELAY_SECONDS``
+apart) until ``WEBHOOK_RETRY_HOURS`` after the first attempt, when the message is given up.
 
 The body is signed as Standard Webhooks says (``standardwebhooks.Webhook.sign``: HMAC-SHA256
 over ``msg_id.timestamp.body``). Neither the secret nor the answer's body is ever logged or
@@ -15,11 +17,15 @@ stored; an attempt keeps the status code and a short technical reason.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import socket
+import threading
 import time
 from dataclasses import dataclass
+from types import TracebackType
 
 import requests
 from django.conf import settings
@@ -56,9 +62,70 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(60 * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS))
 
 
+def attempt_deadline_seconds() -> float:
+    """The longest one POST may take, however its receiver dawdles: a connect timeout and then
+    one more for the whole answer (its status line and headers; the body is never read)."""
+    return 2 * settings.WEBHOOK_TIMEOUT_SECONDS
+
+
 def lease() -> dt.timedelta:
-    """How long a claimed message is the claimer's: connect and read timeouts, and a margin."""
-    return dt.timedelta(seconds=3 * settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    """How long a claimed message is the claimer's: the attempt's deadline, and one more timeout
+    and 30 s for resolving the host and recording the outcome. Comfortably longer than the
+    attempt can take, so no second worker sends the message while this one still waits."""
+    return dt.timedelta(seconds=attempt_deadline_seconds() + settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+
+
+class _Deadline:
+    """Ends an attempt at its deadline whatever the receiver does. ``timeout=(t, t)`` bounds each
+    read, not their sum: a receiver dripping its answer a byte at a time would hold the attempt
+    past its lease. At the deadline a timer shuts the attempt's sockets down (the blocked read
+    returns at once; the sender then sees an error or a cut-off answer, never a late one) and
+    :attr:`expired` says so."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Called with each socket the attempt opens. A duplicate descriptor is kept: TLS takes
+        the original socket object over (and detaches it), while a shutdown through the
+        duplicate still ends the one connection both name."""
+        duplicate = sock.dup()
+        with self._lock:
+            self._watched.append(duplicate)
+            if self.expired:
+                _shut_down(duplicate)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._watched:
+                _shut_down(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._watched:
+                sock.close()
+            self._watched.clear()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
@@ -125,13 +192,16 @@ def post(message: WebhookMessage, subscription: WebhookSubscription) -> Outcome:
         ),
     }
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    deadline = _Deadline(attempt_deadline_seconds())
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: it would bypass the address check
-    adapter = PinnedAdapter(target)
+    adapter = PinnedAdapter(target, watch=deadline.watch)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    code: int | None = None
     try:
         with (
+            deadline,
             session,
             session.post(
                 subscription.url,
@@ -142,7 +212,9 @@ def post(message: WebhookMessage, subscription: WebhookSubscription) -> Outcome:
                 stream=True,  # the answer's body is never read
             ) as response,
         ):
-            code = response.status_code
+            # An answer cut off by the deadline may still parse ("HTTP/1.1 200" and no more).
+            if not deadline.expired:
+                code = response.status_code
     except TargetRefused as refused:
         return Outcome(error_code=refused.code, error=refused.detail, duration_ms=took())
     except requests.Timeout as error:
@@ -150,8 +222,15 @@ def post(message: WebhookMessage, subscription: WebhookSubscription) -> Outcome:
             error_code=AttemptError.TIMEOUT, error=type(error).__name__, duration_ms=took()
         )
     except requests.RequestException as error:
+        if not deadline.expired:
+            return Outcome(
+                error_code=AttemptError.CONNECTION, error=type(error).__name__, duration_ms=took()
+            )
+    if code is None:
         return Outcome(
-            error_code=AttemptError.CONNECTION, error=type(error).__name__, duration_ms=took()
+            error_code=AttemptError.TIMEOUT,
+            error=f"no answer within {deadline.seconds:g} s",
+            duration_ms=took(),
         )
     if 200 <= code < 300:
         return Outcome(status_code=code, duration_ms=took())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -67,10 +68,20 @@ def events_validate(events: list[str]) -> None:
 
 @sensitive_variables("secret")
 def subscription_create(
-    *, description: str, url: str, events: list[str], active: bool = True
+    *,
+    description: str,
+    url: str,
+    events: list[str],
+    active: bool = True,
+    url_checked: bool = False,
 ) -> tuple[WebhookSubscription, str]:
-    """A new subscription and its secret in plain text (shown once; stored encrypted)."""
-    url_validate(url)
+    """A new subscription and its secret in plain text (shown once; stored encrypted).
+
+    ``url_checked``: the caller ran :func:`url_validate` on ``url`` just now (the admin's form
+    does): it is not resolved a second time, whose answer could differ from the first and fail
+    after the form was accepted. Every POST checks the address again anyway."""
+    if not url_checked:
+        url_validate(url)
     events_validate(events)
     secret = secret_generate()
     subscription = WebhookSubscription(
@@ -92,8 +103,11 @@ def subscription_update(
     url: str,
     events: list[str],
     active: bool,
+    url_checked: bool = False,
 ) -> WebhookSubscription:
-    url_validate(url)
+    """``url_checked`` as for :func:`subscription_create`."""
+    if not url_checked:
+        url_validate(url)
     events_validate(events)
     subscription.description = description
     subscription.url = url
@@ -127,11 +141,24 @@ def subscription_rotate_secret(*, subscription_id: int, now: dt.datetime | None 
     return secret
 
 
-def messages_resend(*, message_ids: list[int], now: dt.datetime | None = None) -> int:
-    """Make the messages due now, with a new retry window ("Opnieuw versturen"), whatever their
-    status; each is sent once the transaction commits. The number of messages."""
+@dataclass(frozen=True)
+class Resent:
+    """What "Opnieuw versturen" did: ``sent`` messages made due; ``inactive`` left alone, their
+    subscription switched off (nothing is sent for it, so none is promised)."""
+
+    sent: int
+    inactive: int
+
+
+def messages_resend(*, message_ids: list[int], now: dt.datetime | None = None) -> Resent:
+    """Make the messages of active subscriptions due now, with a new retry window ("Opnieuw
+    versturen"), whatever their status; each is sent once the transaction commits. A message of
+    a switched-off subscription is skipped (counted in :attr:`Resent.inactive`): it would wait
+    unsent until the subscription is switched on again."""
     now = now or timezone.now()
-    ids = list(WebhookMessage.objects.filter(pk__in=message_ids).values_list("pk", flat=True))
+    found = WebhookMessage.objects.filter(pk__in=message_ids)
+    ids = list(found.filter(subscription__active=True).values_list("pk", flat=True))
+    inactive = found.filter(subscription__active=False).count()
     WebhookMessage.objects.filter(pk__in=ids).update(
         status=MessageStatus.PENDING,
         next_attempt_at=now,
@@ -143,4 +170,4 @@ def messages_resend(*, message_ids: list[int], now: dt.datetime | None = None) -
     )
     for pk in ids:
         enqueue_on_commit(task_names.SEND_MESSAGE, pk)
-    return len(ids)
+    return Resent(sent=len(ids), inactive=inactive)

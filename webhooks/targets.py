@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from webhooks.models import AttemptError
 
@@ -120,12 +122,41 @@ def resolve(url: str, *, allow_private: bool) -> Target:
     )
 
 
+Watch = Callable[[socket.socket], None]
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """Hands each socket it opens to ``watch`` (before a TLS handshake, which is watched too)."""
+
+    def __init__(self, *args: Any, watch: Watch, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch = watch
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._watch(sock)
+        return sock
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def __init__(self, *args: Any, watch: Watch, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch = watch
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._watch(sock)
+        return sock
+
+
 class PinnedAdapter(HTTPAdapter):
     """Connects to ``target.address`` whatever the URL's host resolves to now, with SNI and
-    certificate checks for ``target.hostname``. No retries: the outbox retries."""
+    certificate checks for ``target.hostname``. No retries: the outbox retries. ``watch``, if
+    given, is handed every socket opened (the sender's deadline shuts it down)."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, watch: Watch | None = None) -> None:
         self._target = target
+        self._watch = watch
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
     def get_connection_with_tls_context(
@@ -145,4 +176,11 @@ class PinnedAdapter(HTTPAdapter):
                 "server_hostname": self._target.hostname,
                 "assert_hostname": self._target.hostname,
             }
-        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+        pool = self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+        if self._watch is not None:
+            # The pool is this adapter's own (one per attempt); its connections report their
+            # sockets. Not through pool_kwargs: those make urllib3's pool key, a fixed set.
+            https = host_params["scheme"] == "https"
+            pool.ConnectionCls = _WatchedHTTPSConnection if https else _WatchedHTTPConnection
+            pool.conn_kw["watch"] = self._watch
+        return pool

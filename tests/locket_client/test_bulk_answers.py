@@ -487,6 +487,48 @@ def test_loongegevens_outside_their_wsdl_type_are_an_unexpected_answer(
 
 
 @pytest.mark.parametrize(
+    ("records", "complaint"),
+    [
+        (werkgever(Naam=f"A<b>{SECRET}</b>d"), "Werkgever/Naam holds an element"),
+        (werkgever(Naam=f"<b>{SECRET}</b>"), "Werkgever/Naam holds an element"),
+        (werkgever(KvkNummer=f"<{SECRET}/>"), "Werkgever/KvkNummer holds an element"),
+        (werkgever(Actief="true<x/>"), "Werkgever/Actief holds an element"),
+        (
+            werkgever(Loonheffingennummer=f"144068989L01<x><y>{SECRET}</y></x>"),
+            "Werkgever/Loonheffingennummer holds an element",
+        ),
+    ],
+)
+def test_a_werkgever_value_holding_an_element_is_not_read_as_its_first_text(
+    answering, records, complaint
+):
+    """Without the check these read as "A", "", None, True and ("144068989L01",)."""
+    with pytest.raises(UnexpectedAnswer, match=complaint) as caught:
+        answering(envelope("GeefWerkgevers", werkgever() + records)).employers(demo_credentials())
+
+    assert SECRET not in str(caught.value)
+    assert caught.value.retryable is False
+
+
+@pytest.mark.parametrize(
+    ("records", "complaint"),
+    [
+        (loongegevens(Brutoloon="1<x/>000.00"), "Loongegevens/Brutoloon holds an element"),
+        (loongegevens(SvLoon="<x/>"), "Loongegevens/SvLoon holds an element"),
+        (loongegevens(Periode="3<x/>"), "Loongegevens/Periode holds an element"),
+    ],
+)
+def test_a_loongegevens_value_holding_an_element_is_not_read_as_its_first_text(
+    answering, records, complaint
+):
+    """Without the check the first reads as Decimal("1"), the second as an absent SvLoon."""
+    with pytest.raises(UnexpectedAnswer, match=complaint):
+        answering(envelope("GeefLoongegevens", loongegevens() + records)).wages(
+            demo_credentials(), employer_id=E1, year=2025
+        )
+
+
+@pytest.mark.parametrize(
     "value", ["2025-02-30", "01-02-2025", "20250201", "2025-W05-1", "gisteren"]
 )
 def test_a_date_outside_xs_date_is_an_unexpected_answer(answering, value):

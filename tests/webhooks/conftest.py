@@ -34,8 +34,9 @@ class Received:
 
 @dataclass
 class Receiver:
-    """What it answers (``mode``: ok, error, slow, redirect) and what it got. ``connections``
-    counts accepted TCP connections, requests or not."""
+    """What it answers (``mode``: ok, error, slow, drip, redirect) and what it got.
+    ``connections`` counts accepted TCP connections, requests or not; ``dripped`` the header
+    bytes a drip wrote before it was cut off (or released)."""
 
     server: ThreadingHTTPServer
     secret: str = ""
@@ -44,6 +45,7 @@ class Receiver:
     redirect_to: str = ""
     received: list[Received] = field(default_factory=list)
     connections: int = 0
+    dripped: int = 0
     release: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -77,6 +79,9 @@ def _handler(receiver_ref: list[Receiver]) -> type[BaseHTTPRequestHandler]:
             receiver.received.append(Received(self.path, headers, body, payload))
             if receiver.mode == "slow":
                 receiver.release.wait(5)
+            if receiver.mode == "drip":
+                self._drip(receiver)
+                return
             if receiver.mode == "redirect":
                 self.send_response(302)
                 self.send_header("Location", receiver.redirect_to)
@@ -88,6 +93,21 @@ def _handler(receiver_ref: list[Receiver]) -> type[BaseHTTPRequestHandler]:
                 self.send_response(receiver.status)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _drip(self, receiver: Receiver) -> None:
+            """A 200 whose header arrives a byte every 50 ms (each read well within a per-read
+            timeout) for at most 10 s, until released or cut off."""
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                for _ in range(200):
+                    if receiver.release.wait(0.05):
+                        break
+                    self.wfile.write(b"x")
+                    receiver.dripped += 1
+                self.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass  # the sender hung up
+            self.close_connection = True
 
     return Handler
 

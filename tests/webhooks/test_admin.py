@@ -74,6 +74,50 @@ def test_a_url_that_may_not_receive_is_refused_with_a_clear_message(
     assert not WebhookSubscription.objects.exists()
 
 
+@pytest.fixture
+def flipping_dns(monkeypatch):
+    """``ontvanger.flip.test`` resolves to a public address once, then no more (a DNS answer
+    changing between two look-ups). The names asked for are listed."""
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def fake(host, *args, **kwargs):
+        if host != "ontvanger.flip.test":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        if len(asked) > 1:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return asked
+
+
+def test_a_new_subscription_is_checked_once_not_again_when_saved(admin_client, flipping_dns):
+    response = admin_client.post(ADD, _form("https://ontvanger.flip.test/hook"))
+
+    assert response.status_code == 200
+    assert len(SECRET.findall(response.content.decode())) == 1
+    assert WebhookSubscription.objects.get().url == "https://ontvanger.flip.test/hook"
+    assert flipping_dns == ["ontvanger.flip.test"]
+
+
+def test_a_changed_subscription_is_checked_once_not_again_when_saved(
+    admin_client, receiver, flipping_dns
+):
+    subscription = subscribe(receiver)
+    change = reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk])
+
+    response = admin_client.post(change, _form("https://ontvanger.flip.test/hook"))
+
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.url == "https://ontvanger.flip.test/hook"
+    assert flipping_dns == ["ontvanger.flip.test"]
+
+
 def test_a_subscription_needs_at_least_one_event(admin_client, receiver):
     response = admin_client.post(ADD, _form(receiver.url, events=[]))
 
@@ -171,3 +215,45 @@ def test_staff_without_change_permission_cannot_send_again(client, receiver):
     assert client.post(url).status_code == 403
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
+
+
+def test_send_again_skips_messages_of_a_switched_off_subscription_and_says_so(
+    admin_client, receiver, other_receiver, django_capture_on_commit_callbacks
+):
+    on = message_for(subscribe(receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    off = message_for(subscribe(other_receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    WebhookSubscription.objects.filter(pk=off.subscription_id).update(active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            MESSAGES, {"action": "resend", "_selected_action": [on.pk, off.pk]}, follow=True
+        )
+
+    text = response.content.decode()
+    assert "1 bericht wordt opnieuw verstuurd." in text
+    assert (
+        "1 bericht van een uitgeschakeld abonnement is niet opnieuw verstuurd: "
+        "zet het abonnement eerst aan." in text
+    )
+    assert [r.headers["webhook-id"] for r in receiver.received] == [on.msg_id]
+    assert other_receiver.connections == 0
+    off.refresh_from_db()
+    assert (off.status, off.next_attempt_at) == (MessageStatus.FAILED, None)
+
+
+def test_send_again_on_a_message_of_a_switched_off_subscription_says_it_is_not_sent(
+    admin_client, receiver, django_capture_on_commit_callbacks
+):
+    message = message_for(subscribe(receiver), status=MessageStatus.FAILED, next_attempt_at=None)
+    WebhookSubscription.objects.filter(pk=message.subscription_id).update(active=False)
+
+    url = reverse("admin:webhooks_webhookmessage_resend", args=[message.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, follow=True)
+
+    text = response.content.decode()
+    assert "Het bericht is niet opnieuw verstuurd: het abonnement is uitgeschakeld." in text
+    assert "wordt opnieuw verstuurd" not in text
+    assert receiver.connections == 0
+    message.refresh_from_db()
+    assert (message.status, message.next_attempt_at) == (MessageStatus.FAILED, None)

@@ -116,6 +116,37 @@ def test_a_receiver_that_times_out_is_retried(receiver, settings):
     assert message.claimed_until is None
 
 
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_attempt_deadline(receiver, settings):
+    """Each byte comes well within the per-read timeout, so only a deadline for the whole attempt
+    (twice the timeout: connect, then answer) ends it, well inside the message's lease: no second
+    worker takes the message over while this one still waits."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    message = message_for(subscribe(receiver))
+    receiver.mode = "drip"
+    deadline = sending.attempt_deadline_seconds()
+    assert deadline == pytest.approx(0.6)
+    assert sending.lease().total_seconds() > deadline + 30
+
+    started = timezone.now()
+    assert message_send(message_id=message.pk) == MessageStatus.PENDING
+    took = (timezone.now() - started).total_seconds()
+
+    assert receiver.dripped > 0  # the answer had begun: no read ever timed out
+    assert took < 5  # the drip alone lasts 10 s
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.error_code == AttemptError.TIMEOUT
+    assert attempt.error == "no answer within 0.6 s"
+    assert attempt.status_code is None
+    assert deadline * 1000 <= attempt.duration_ms < 5000
+    message.refresh_from_db()
+    assert message.next_attempt_at > timezone.now()
+    assert message.claimed_until is None
+
+    receiver.mode = "ok"
+    _due_now(message)
+    assert message_send(message_id=message.pk) == MessageStatus.DELIVERED
+
+
 def test_after_the_retry_window_the_message_is_given_up(receiver):
     receiver.mode = "error"
     first = timezone.now() - dt.timedelta(hours=24, minutes=1)
@@ -340,6 +371,72 @@ def test_https_names_the_host_in_the_handshake_and_checks_its_certificate(
     assert server_names == [name]
     attempt = WebhookAttempt.objects.get()
     assert (attempt.error_code, attempt.error) == (AttemptError.CONNECTION, "SSLError")
+
+
+def test_a_receiver_dripping_its_answer_over_tls_is_cut_off_at_the_attempt_deadline(
+    receiver, settings, monkeypatch, tmp_path
+):
+    """Over TLS too: the socket is watched before the handshake and shut down at the deadline
+    through a duplicate descriptor (TLS has taken the original socket object over by then)."""
+    import socket
+    import ssl
+    import threading
+
+    import requests
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    name = "ontvanger.tls.test"
+    cert, key = _self_signed(tmp_path, name)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    dripped: list[int] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)  # the request
+                tls.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                for _ in range(200):  # a byte every 50 ms, for 10 s at most
+                    if stop.wait(0.05):
+                        break
+                    tls.sendall(b"x")
+                    dripped.append(1)
+                tls.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+        except (ssl.SSLError, OSError):
+            conn.close()
+
+    class TrustingTheTestCertificate(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.verify = cert
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: real("127.0.0.1" if host == name else host, *a, **k),
+    )
+    monkeypatch.setattr(sending.requests, "Session", TrustingTheTestCertificate)
+    subscription = subscribe(receiver)
+    subscription.url = f"https://{name}:{listener.getsockname()[1]}/hooks/asr"
+    subscription.save()
+
+    try:
+        assert message_send(message_id=message_for(subscription).pk) == MessageStatus.PENDING
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+    assert dripped
+    attempt = WebhookAttempt.objects.get()
+    assert (attempt.error_code, attempt.error) == (AttemptError.TIMEOUT, "no answer within 0.6 s")
+    assert 600 <= attempt.duration_ms < 5000
 
 
 def test_a_message_another_worker_holds_is_left_until_its_lease_ends(receiver):
