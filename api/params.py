@@ -63,7 +63,7 @@ def optional_period(params: Mapping[str, Any], name: str = "period") -> periods.
         {name: _("Een bestaande periode als 2026-03 (maand), 2026-4w05 of 2026-w07.")}
     )
     match = _PERIOD.fullmatch(value)
-    if match is None:
+    if match is None or not 2000 <= int(match["year"]) <= 2100:  # the years `year` accepts
         raise problem
     try:
         return periods.Period(int(match["year"]), int(match["number"]), _KINDS[match["kind"]])
