@@ -1,6 +1,7 @@
 """The deliveries' services. What lives where:
 
 - :mod:`~deliveries.services.delivering`: one delivery (claim, retrieve, store once).
+- :mod:`~deliveries.services.retrieving`: the period's answer from Loket.nl and its hash.
 - :mod:`~deliveries.services.planning`: the planner, the sweep, staff re-runs.
 - :mod:`~deliveries.services.retention`: deleting wage data past its retention.
 - :mod:`~deliveries.services.budget`: the Loket.nl call budget per environment.

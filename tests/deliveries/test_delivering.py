@@ -700,7 +700,7 @@ def test_a_werknemer_who_left_during_the_period_comes_with_the_pay(e1_link):
 
 
 def test_the_answer_hash_is_keyed_so_the_api_data_cannot_reveal_a_bsn(e1_link, settings):
-    from deliveries.services.delivering import Answer
+    from deliveries.services.retrieving import Answer
 
     period = last_closed_month()
     client = _OneClient(period)
