@@ -308,23 +308,25 @@ def employment_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
+_WAGE_FIELDS = (
+    "employment_loket_id",
+    "year",
+    "period",
+    "period_type",
+    "gross",
+    "sv_wage",
+    "tax_wage",
+    "holiday_allowance",
+    "hours_paid",
+)
+"""The columns of a wage record that :func:`wage_rows` turns into the API's fields."""
+
+
 def wages(version_id: int) -> QuerySet:
     return (
         WageRecord.objects.filter(version_id=version_id)
         .order_by()
-        .values_list(
-            "id",
-            "employment_loket_id",
-            "year",
-            "period",
-            "period_type",
-            "gross",
-            "sv_wage",
-            "tax_wage",
-            "holiday_allowance",
-            "hours_paid",
-            named=True,
-        )
+        .values_list("id", *_WAGE_FIELDS, named=True)
     )
 
 
@@ -362,15 +364,7 @@ def period_wages(period: Any, *, link: int | None = None) -> QuerySet:
         "version__delivery_id",
         "version__delivery__link_id",
         "version__number",
-        "employment_loket_id",
-        "year",
-        "period",
-        "period_type",
-        "gross",
-        "sv_wage",
-        "tax_wage",
-        "holiday_allowance",
-        "hours_paid",
+        *_WAGE_FIELDS,
         named=True,
     )
 
